@@ -1,0 +1,42 @@
+# The two set-up commands: `make run` and `make test`. Each builds what it needs first.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SITE = $(shell $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+STAMP := $(VENV)/.installed
+GEN := gen/.generated
+
+.PHONY: run test lint unit bench clean protos
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PY) >/dev/null || { echo "needs $(PY) (Python 3.11)"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(GEN): $(STAMP) scripts/gen_protos.py $(shell find protos -name '*.proto')
+	$(BIN)/python scripts/gen_protos.py
+	echo "$(CURDIR)/gen" > $(SITE)/sgz_generated.pth
+	touch $@
+
+protos: $(GEN)
+
+run: $(GEN)
+	$(BIN)/sgz up
+
+lint: $(GEN)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/buf lint gen/descriptors.binpb --config protos/buf.yaml --path sgz
+
+test: lint
+	SGZ_TEST_DB=sqlite $(BIN)/pytest -q
+	SGZ_TEST_DB=postgres $(BIN)/pytest -q
+
+bench: $(GEN)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) gen var

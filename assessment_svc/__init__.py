@@ -1,0 +1,1 @@
+"""The assessment service: visit and escalation metrics, scores, performance pay (A1-A5)."""

@@ -1,0 +1,1 @@
+"""Running sgz: one command on one machine, and manifests for a cluster."""

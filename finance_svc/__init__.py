@@ -1,0 +1,1 @@
+"""The finance service: ring-fenced subsidies, disbursements, the double-entry ledger (F1-F5)."""

@@ -1,0 +1,1 @@
+"""The HTTP/JSON front door: transcodes to the services from their google.api.http annotations."""

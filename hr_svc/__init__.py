@@ -1,0 +1,1 @@
+"""The HR service: staffing, recruitment, contracts, certificates, training (rules H1-H10)."""

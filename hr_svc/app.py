@@ -1,0 +1,38 @@
+"""Wires the HR service: database, migrations, the roster client and the servicer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grpc
+from sgz.hr.v1 import hr_pb2, hr_pb2_grpc
+from sgz.roster.v1 import roster_pb2
+
+from hr_svc.adapters.orm import start_mappers
+from hr_svc.adapters.roster_client import GrpcRosterClient
+from hr_svc.entrypoints.grpc_servicer import HrServicer
+from hr_svc.service_layer.unit_of_work import SqlHrUnitOfWork
+from sgz_runtime.clients import channel_to
+from sgz_runtime.config import Settings
+from sgz_runtime.db import make_engine, migrate, session_factory
+from sgz_runtime.server import ServiceSpec
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE_NAME = hr_pb2.DESCRIPTOR.services_by_name["HrService"].full_name
+ROSTER_SERVICE = roster_pb2.DESCRIPTOR.services_by_name["RosterService"].full_name
+
+
+def build(settings: Settings) -> ServiceSpec:
+    engine = make_engine(settings.database_url("hr"))
+    migrate(engine, MIGRATIONS)
+    start_mappers()
+    factory = session_factory(engine)
+    roster_channel = channel_to("roster", [ROSTER_SERVICE], settings)
+
+    def register(server: grpc.Server) -> None:
+        servicer = HrServicer(lambda: SqlHrUnitOfWork(factory), GrpcRosterClient(roster_channel))
+        hr_pb2_grpc.add_HrServiceServicer_to_server(servicer, server)
+
+    return ServiceSpec(
+        "hr", [SERVICE_NAME], register, on_stop=[roster_channel.close, engine.dispose]
+    )

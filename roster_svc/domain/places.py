@@ -1,0 +1,89 @@
+"""Towns and villages, and the rules on their fields. Pure: no SQL, no gRPC."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+from sgz_runtime.errors import FieldViolation, InvalidArgument
+
+_ADMIN_CODE = re.compile(r"^\d{6}$")
+
+
+class TownKind(enum.Enum):
+    TOWN = "town"
+    DISTRICT = "district"
+    SUBDISTRICT = "subdistrict"
+
+
+class VillageKind(enum.Enum):
+    VILLAGE = "village"
+    COMMUNITY = "community"
+
+
+@dataclass
+class Town:
+    id: str
+    display_name: str
+    administrative_code: str
+    kind: TownKind
+    version: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"towns/{self.id}"
+
+
+@dataclass
+class Village:
+    town_id: str
+    id: str
+    display_name: str
+    kind: VillageKind
+    contact_name: str = ""
+    contact_phone: str = ""
+    version: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"towns/{self.town_id}/villages/{self.id}"
+
+
+def normalise_phone(phone: str) -> str:
+    """A mainland mobile or landline in E.164, or ValueError. Landlines need their area code."""
+    try:
+        parsed = phonenumbers.parse(phone, "CN")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"is not a phone number: {exc}") from None
+    if parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
+        raise ValueError("is not a valid mainland mobile or landline number (with area code)")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_town(town: Town, prefix: str = "town.") -> None:
+    violations: list[FieldViolation] = []
+    if not town.display_name.strip():
+        violations.append(FieldViolation(prefix + "display_name", "must not be blank"))
+    if not _ADMIN_CODE.match(town.administrative_code):
+        violations.append(
+            FieldViolation(prefix + "administrative_code", "must be the 6-digit division code")
+        )
+    if violations:
+        raise InvalidArgument("the town is not valid", violations)
+
+
+def check_village(village: Village, prefix: str = "village.") -> None:
+    """Checks the fields and normalises the contact phone in place."""
+    violations: list[FieldViolation] = []
+    if not village.display_name.strip():
+        violations.append(FieldViolation(prefix + "display_name", "must not be blank"))
+    if village.contact_phone:
+        try:
+            village.contact_phone = normalise_phone(village.contact_phone)
+        except ValueError as exc:
+            violations.append(FieldViolation(prefix + "contact.phone", str(exc)))
+    if violations:
+        raise InvalidArgument("the village is not valid", violations)

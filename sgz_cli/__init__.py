@@ -1,0 +1,1 @@
+"""The `sgz` command: the command-line front end, talking to the gateway over HTTP."""

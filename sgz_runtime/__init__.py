@@ -1,0 +1,1 @@
+"""The plumbing every sgz service stands on, written once: config, errors, identity, server, DB."""

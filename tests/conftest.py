@@ -1,0 +1,117 @@
+"""Fixtures shared by every test: settings on a temporary data dir, a database per service on
+SQLite or PostgreSQL (SGZ_TEST_DB), services started in-process on port 0, and callers."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import grpc
+import psycopg
+import pytest
+
+from sgz_runtime.config import Settings
+from sgz_runtime.identity import CALLER_METADATA_KEY, Caller, Role, ScopeLevel, sign
+from sgz_runtime.server import RunningServer, ServiceSpec, create_server
+
+SECRET = "test-secret-" + "x" * 32
+POSTGRES_URL = os.environ.get(
+    "SGZ_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+BACKEND = os.environ.get("SGZ_TEST_DB", "sqlite")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if BACKEND != "postgres":
+        return
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0]
+        if os.environ.get("CI"):
+            pytest.exit(f"PostgreSQL is unreachable at {POSTGRES_URL} ({reason}); CI needs it", 1)
+        print(
+            f"PostgreSQL is unreachable at {POSTGRES_URL} ({reason}): the PostgreSQL run is "
+            "skipped",
+            file=sys.stderr,
+        )
+        pytest.exit("PostgreSQL unreachable: PostgreSQL run skipped", 0)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"sgz database backend: {BACKEND}"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Makes a fresh, empty database for a service and returns its URL."""
+    made: list[str] = []
+
+    def make(service: str) -> str:
+        if BACKEND != "postgres":
+            return f"sqlite:///{tmp_path / (service + '.db')}"
+        name = f"sgz_test_{service}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+
+    yield make
+    if made:
+        from sqlalchemy import create_engine  # noqa: F401  (engines are disposed by services)
+
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            for name in made:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, internal_secret=SECRET, grace_s=5.0)  # type: ignore[arg-type]
+
+
+def caller_token(
+    role: Role = Role.CITY_CIVIL_AFFAIRS,
+    level: ScopeLevel = ScopeLevel.CITY,
+    scope: str = "",
+    subject: str = "users/tester",
+) -> str:
+    return sign(Caller(subject, role, level, scope), SECRET.encode())
+
+
+def as_caller(**kwargs: object) -> list[tuple[str, str]]:
+    """Call metadata carrying a signed caller (city-wide civil affairs by default)."""
+    return [(CALLER_METADATA_KEY, caller_token(**kwargs))]  # type: ignore[arg-type]
+
+
+CITY = as_caller()
+
+
+@pytest.fixture
+def start_service(
+    settings: Settings, database_url: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., tuple[RunningServer, grpc.Channel]]]:
+    """Starts a service's server in-process on port 0 with a fresh database, and a channel to it.
+
+    Usage: `server, channel = start_service("roster", roster_svc.app.build)`.
+    """
+    started: list[tuple[RunningServer, grpc.Channel]] = []
+
+    def start(
+        name: str, build: Callable[[Settings], ServiceSpec], **ports: int
+    ) -> tuple[RunningServer, grpc.Channel]:
+        monkeypatch.setenv(f"{name.upper()}_DATABASE_URL", database_url(name))
+        local = settings.model_copy(update={f"{k}_port": v for k, v in ports.items()})
+        running = create_server(build(local), "127.0.0.1:0", local)
+        running.server.start()
+        channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
+        started.append((running, channel))
+        return running, channel
+
+    yield start
+    for running, channel in reversed(started):
+        channel.close()
+        running.stop(0)

@@ -1,0 +1,100 @@
+"""Towns and villages through a real roster server on a real port and database."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+
+from roster_svc.app import build
+from sgz.roster.v1 import roster_pb2 as pb
+from sgz.roster.v1 import roster_pb2_grpc
+from sgz_runtime import status
+from tests.conftest import CITY
+
+
+@pytest.fixture
+def roster(start_service):  # type: ignore[no-untyped-def]
+    _, channel = start_service("roster", build)
+    return roster_pb2_grpc.RosterServiceStub(channel)
+
+
+def _town(code: str = "320621", name: str = "城东镇") -> pb.Town:
+    return pb.Town(display_name=name, administrative_code=code, kind=pb.TOWN_KIND_TOWN)
+
+
+def test_town_is_created_read_and_listed(roster) -> None:  # type: ignore[no-untyped-def]
+    created = roster.CreateTown(pb.CreateTownRequest(town=_town(), town_id="chengdong"), metadata=CITY)
+    assert created.name == "towns/chengdong"
+    assert roster.GetTown(pb.GetTownRequest(name="towns/chengdong"), metadata=CITY) == created
+    listed = roster.ListTowns(pb.ListTownsRequest(), metadata=CITY)
+    assert [t.name for t in listed.towns] == ["towns/chengdong"]
+
+
+def test_towns_are_paged_in_id_order(roster) -> None:  # type: ignore[no-untyped-def]
+    for i, tid in enumerate(["c-town", "a-town", "b-town"]):
+        roster.CreateTown(pb.CreateTownRequest(town=_town(f"32062{i}"), town_id=tid), metadata=CITY)
+    first = roster.ListTowns(pb.ListTownsRequest(page_size=2), metadata=CITY)
+    assert [t.name for t in first.towns] == ["towns/a-town", "towns/b-town"]
+    rest = roster.ListTowns(
+        pb.ListTownsRequest(page_size=2, page_token=first.next_page_token), metadata=CITY
+    )
+    assert [t.name for t in rest.towns] == ["towns/c-town"]
+    assert rest.next_page_token == ""
+
+
+def test_call_without_caller_identity_is_unauthenticated(roster) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.RpcError) as info:
+        roster.ListTowns(pb.ListTownsRequest())
+    assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_missing_required_field_names_the_field_and_writes_nothing(roster) -> None:  # type: ignore[no-untyped-def]
+    bad = pb.Town(display_name="城东镇", kind=pb.TOWN_KIND_TOWN)
+    with pytest.raises(grpc.RpcError) as info:
+        roster.CreateTown(pb.CreateTownRequest(town=bad, town_id="chengdong"), metadata=CITY)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    rich = status.rich_status(info.value)
+    bad_request = error_details_pb2.BadRequest()
+    assert rich.details[0].Unpack(bad_request)
+    assert [v.field for v in bad_request.field_violations] == ["town.administrative_code"]
+    assert list(roster.ListTowns(pb.ListTownsRequest(), metadata=CITY).towns) == []
+
+
+def test_duplicate_town_is_already_exists(roster) -> None:  # type: ignore[no-untyped-def]
+    roster.CreateTown(pb.CreateTownRequest(town=_town(), town_id="chengdong"), metadata=CITY)
+    with pytest.raises(grpc.RpcError) as info:
+        roster.CreateTown(pb.CreateTownRequest(town=_town(), town_id="chengdong"), metadata=CITY)
+    assert info.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+def test_village_contact_phone_is_validated_and_etag_guards_updates(roster) -> None:  # type: ignore[no-untyped-def]
+    roster.CreateTown(pb.CreateTownRequest(town=_town(), town_id="chengdong"), metadata=CITY)
+    village = pb.Village(
+        display_name="新华村",
+        kind=pb.VILLAGE_KIND_VILLAGE,
+        contact=pb.CivilAffairsContact(display_name="王红", phone="13812345678"),
+    )
+    created = roster.CreateVillage(
+        pb.CreateVillageRequest(parent="towns/chengdong", village=village, village_id="xinhua"),
+        metadata=CITY,
+    )
+    assert created.contact.phone == "+8613812345678"
+    bad = pb.Village(display_name="x", kind=pb.VILLAGE_KIND_VILLAGE,
+                     contact=pb.CivilAffairsContact(display_name="x", phone="12345"))
+    with pytest.raises(grpc.RpcError) as info:
+        roster.CreateVillage(
+            pb.CreateVillageRequest(parent="towns/chengdong", village=bad, village_id="bad"),
+            metadata=CITY,
+        )
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    update = pb.Village(name=created.name, display_name="新华社区", etag=created.etag)
+    updated = roster.UpdateVillage(
+        pb.UpdateVillageRequest(village=update, update_mask={"paths": ["display_name"]}),
+        metadata=CITY,
+    )
+    assert updated.display_name == "新华社区"
+    assert updated.etag != created.etag
+    with pytest.raises(grpc.RpcError) as info:
+        roster.UpdateVillage(pb.UpdateVillageRequest(village=update), metadata=CITY)
+    assert info.value.code() == grpc.StatusCode.ABORTED
