@@ -1,0 +1,11 @@
+"""The `sgz` command. Each area adds its sub-commands here as a typer sub-app."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="sgz",
+    help="sgz: the township social work station system (社工站).",
+    no_args_is_help=True,
+)
