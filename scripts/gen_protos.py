@@ -5,8 +5,10 @@ Also writes gen/descriptors.binpb, the protoc-built image that `buf lint` reads 
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import grpc_tools
@@ -27,9 +29,8 @@ def _include_dirs() -> list[Path]:
 
 def main() -> int:
     sources = sorted(str(p.relative_to(PROTOS)) for p in PROTOS.rglob("*.proto"))
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    OUT.mkdir(parents=True)
+    # Generate beside gen/ and swap it in, so a process importing gen/ never sees it half-made.
+    work = Path(tempfile.mkdtemp(prefix=".gen-", dir=ROOT))
     includes = [f"-I{d}" for d in _include_dirs()]
     # The mypy-protobuf plugins live beside this interpreter, which may not be on PATH.
     bindir = Path(sys.executable).parent
@@ -38,23 +39,29 @@ def main() -> int:
         f"--plugin=protoc-gen-mypy={bindir / 'protoc-gen-mypy'}",
         f"--plugin=protoc-gen-mypy_grpc={bindir / 'protoc-gen-mypy_grpc'}",
         *includes,
-        f"--python_out={OUT}",
-        f"--grpc_python_out={OUT}",
-        f"--mypy_out={OUT}",
-        f"--mypy_grpc_out={OUT}",
-        f"--descriptor_set_out={OUT / 'descriptors.binpb'}",
+        f"--python_out={work}",
+        f"--grpc_python_out={work}",
+        f"--mypy_out={work}",
+        f"--mypy_grpc_out={work}",
+        f"--descriptor_set_out={work / 'descriptors.binpb'}",
         "--include_imports",
         "--include_source_info",
         *sources,
     ]
     code = protoc.main(args)
     if code != 0:
+        shutil.rmtree(work)
         print("protoc failed", file=sys.stderr)
         return int(code)
     # Make every generated folder a regular package, and mark the tree as typed.
-    for folder in [p for p in OUT.rglob("*") if p.is_dir()]:
+    for folder in [p for p in work.rglob("*") if p.is_dir()]:
         (folder / "__init__.py").touch()
-    (OUT / "sgz" / "py.typed").touch()
+    (work / "sgz" / "py.typed").touch()
+    old = ROOT / f".gen-old-{os.getpid()}"
+    if OUT.exists():
+        OUT.rename(old)
+    work.rename(OUT)
+    shutil.rmtree(old, ignore_errors=True)
     print(f"generated {len(sources)} proto files into {OUT.relative_to(ROOT)}/")
     return 0
 
