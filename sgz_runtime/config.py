@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     visit_port: int = DEFAULT_PORTS["visit"]
     finance_port: int = DEFAULT_PORTS["finance"]
     assessment_port: int = DEFAULT_PORTS["assessment"]
+    #: Where another service is reached when it is not on `host` (in a cluster: its DNS
+    #: name). A service's own host is never set: it listens on `host`.
+    roster_host: str | None = None
+    hr_host: str | None = None
+    visit_host: str | None = None
+    finance_host: str | None = None
+    assessment_host: str | None = None
     #: Shared by the gateway and the services to sign and check caller identity. When unset,
     #: a key file under data_dir is created once and shared by every process on this machine.
     internal_secret: SecretStr | None = None
@@ -51,7 +58,8 @@ class Settings(BaseSettings):
         return port
 
     def address_of(self, service: str) -> str:
-        return f"{self.host}:{self.port_of(service)}"
+        host: str | None = getattr(self, f"{service}_host")
+        return f"{host or self.host}:{self.port_of(service)}"
 
     def database_url(self, service: str) -> str:
         """`<SERVICE>_DATABASE_URL` when set, else a SQLite file under data_dir."""
