@@ -31,7 +31,7 @@ async def _echo_async(request: bytes, context: Any) -> bytes:
     return request
 
 
-def _handler(behaviour: Any) -> grpc.GenericRpcHandler:
+def _handler(behaviour: Any) -> Any:
     return grpc.method_handlers_generic_handler(
         "sgz.bench.Echo",
         {"Echo": grpc.unary_unary_rpc_method_handler(behaviour, _identity, _identity)},

@@ -88,7 +88,7 @@ async def drive(
     return LoadResult(calls, errors, time.perf_counter() - started, latencies)
 
 
-def in_process(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, Any]:
+def in_process(target: Callable[..., None], *args: Any) -> tuple[Any, Any]:
     """Starts target(queue, *args) in a separate process (its own GIL and core) and returns
     the process and the first value it puts on the queue (e.g. the port it listens on)."""
     context = multiprocessing.get_context("spawn")
