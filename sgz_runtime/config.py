@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sgz_runtime.identity import Role, ScopeLevel
+
 #: The five services, in the order they start.
 SERVICES: tuple[str, ...] = ("roster", "hr", "visit", "finance", "assessment")
 
@@ -52,6 +54,12 @@ class Settings(BaseSettings):
     #: Threads serving calls in each gRPC server.
     server_threads: int = Field(default=16, ge=1)
     log_level: str = "INFO"
+    #: Development only, until accounts and login exist: the caller the gateway acts as on
+    #: every request (gateway/auth.py). A gateway that anyone can reach must not run so.
+    gateway_dev_subject: str = "users/dev"
+    gateway_dev_role: Role = Role.CITY_CIVIL_AFFAIRS
+    gateway_dev_scope_level: ScopeLevel = ScopeLevel.CITY
+    gateway_dev_scope: str = ""
 
     def port_of(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")
