@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from sgz_cli import status, up
+
 app = typer.Typer(
     name="sgz",
     help="sgz: the township social work station system (社工站).",
     no_args_is_help=True,
 )
+
+# Registrations: one line per command or sub-app, each defined in its own module.
+app.command("up")(up.up)
+app.command("status")(status.status)

@@ -1,0 +1,60 @@
+"""Asks a running supervisord, over its unix socket, what its programs are doing."""
+
+from __future__ import annotations
+
+import socket
+import xmlrpc.client
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from supervisor.xmlrpc import SupervisorTransport
+
+
+@dataclass(frozen=True)
+class ProgramState:
+    """One program as supervisor sees it: RUNNING, STARTING, BACKOFF, EXITED, FATAL, ..."""
+
+    name: str
+    state: str
+    pid: int
+    description: str
+
+
+class SupervisorUnreachable(Exception):
+    """supervisord is not (or no longer) answering on its socket."""
+
+
+class Supervisor:
+    """A client of one supervisord; every call opens its own connection."""
+
+    def __init__(self, socket_path: Path, timeout_s: float = 2.0):
+        self._socket_path = socket_path
+        self._timeout_s = timeout_s
+
+    def _proxy(self) -> Any:
+        transport = SupervisorTransport(None, None, f"unix://{self._socket_path}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+    def programs(self) -> dict[str, ProgramState]:
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(self._timeout_s)
+        try:
+            infos: list[dict[str, Any]] = self._proxy().supervisor.getAllProcessInfo()
+        except (OSError, xmlrpc.client.Error) as exc:
+            raise SupervisorUnreachable(str(exc)) from exc
+        finally:
+            socket.setdefaulttimeout(previous)
+        return {
+            info["name"]: ProgramState(
+                info["name"], info["statename"], int(info["pid"]), info["description"]
+            )
+            for info in infos
+        }
+
+    def answers(self) -> bool:
+        try:
+            self.programs()
+        except SupervisorUnreachable:
+            return False
+        return True
