@@ -15,7 +15,8 @@ from sgz_runtime import identity
 
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = identity.current_request_id()
+        if not getattr(record, "request_id", ""):
+            record.request_id = identity.current_request_id()
         return True
 
 

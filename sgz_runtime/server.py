@@ -34,6 +34,7 @@ log = logging.getLogger("sgz.server")
 
 #: Methods any process may call without a caller identity.
 _OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+_NO_DEADLINE_S = 365 * 24 * 3600.0
 
 
 @dataclass
@@ -87,7 +88,11 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc,type-arg]
         )
         context.set_trailing_metadata(((identity.REQUEST_ID_METADATA_KEY, request_id),))
         remaining = context.time_remaining()
-        budget = self._default_deadline_s if remaining is None else remaining
+        # grpc reports "no deadline" as None or as an enormous number of seconds.
+        if remaining is None or remaining > _NO_DEADLINE_S:
+            budget = self._default_deadline_s
+        else:
+            budget = remaining
         tokens = identity.bind(None, request_id)
         code = grpc.StatusCode.OK
         try:
@@ -99,7 +104,8 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc,type-arg]
             tokens = identity.bind(
                 identity.CallContext(caller, token, request_id, started + budget), request_id
             )
-            validation.check_required(request)
+            if isinstance(request, Message):
+                validation.check_required(request)
             return behaviour(request, context)
         except errors.DomainError as exc:
             rich = status.to_status(exc, service=self._service)
@@ -118,6 +124,7 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc,type-arg]
                     "method": method,
                     "code": code.name,
                     "ms": round((time.monotonic() - started) * 1000, 2),
+                    "request_id": request_id,
                 },
             )
             identity.unbind(tokens)

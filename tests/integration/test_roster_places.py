@@ -5,16 +5,16 @@ from __future__ import annotations
 import grpc
 import pytest
 from google.rpc import error_details_pb2
-
-from roster_svc.app import build
 from sgz.roster.v1 import roster_pb2 as pb
 from sgz.roster.v1 import roster_pb2_grpc
+
+from roster_svc.app import build
 from sgz_runtime import status
 from tests.conftest import CITY
 
 
 @pytest.fixture
-def roster(start_service):  # type: ignore[no-untyped-def]
+def roster(start_service):
     _, channel = start_service("roster", build)
     return roster_pb2_grpc.RosterServiceStub(channel)
 
@@ -23,15 +23,17 @@ def _town(code: str = "320621", name: str = "城东镇") -> pb.Town:
     return pb.Town(display_name=name, administrative_code=code, kind=pb.TOWN_KIND_TOWN)
 
 
-def test_town_is_created_read_and_listed(roster) -> None:  # type: ignore[no-untyped-def]
-    created = roster.CreateTown(pb.CreateTownRequest(town=_town(), town_id="chengdong"), metadata=CITY)
+def test_town_is_created_read_and_listed(roster) -> None:
+    created = roster.CreateTown(
+        pb.CreateTownRequest(town=_town(), town_id="chengdong"), metadata=CITY
+    )
     assert created.name == "towns/chengdong"
     assert roster.GetTown(pb.GetTownRequest(name="towns/chengdong"), metadata=CITY) == created
     listed = roster.ListTowns(pb.ListTownsRequest(), metadata=CITY)
     assert [t.name for t in listed.towns] == ["towns/chengdong"]
 
 
-def test_towns_are_paged_in_id_order(roster) -> None:  # type: ignore[no-untyped-def]
+def test_towns_are_paged_in_id_order(roster) -> None:
     for i, tid in enumerate(["c-town", "a-town", "b-town"]):
         roster.CreateTown(pb.CreateTownRequest(town=_town(f"32062{i}"), town_id=tid), metadata=CITY)
     first = roster.ListTowns(pb.ListTownsRequest(page_size=2), metadata=CITY)
@@ -43,13 +45,13 @@ def test_towns_are_paged_in_id_order(roster) -> None:  # type: ignore[no-untyped
     assert rest.next_page_token == ""
 
 
-def test_call_without_caller_identity_is_unauthenticated(roster) -> None:  # type: ignore[no-untyped-def]
+def test_call_without_caller_identity_is_unauthenticated(roster) -> None:
     with pytest.raises(grpc.RpcError) as info:
         roster.ListTowns(pb.ListTownsRequest())
     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-def test_missing_required_field_names_the_field_and_writes_nothing(roster) -> None:  # type: ignore[no-untyped-def]
+def test_missing_required_field_names_the_field_and_writes_nothing(roster) -> None:
     bad = pb.Town(display_name="城东镇", kind=pb.TOWN_KIND_TOWN)
     with pytest.raises(grpc.RpcError) as info:
         roster.CreateTown(pb.CreateTownRequest(town=bad, town_id="chengdong"), metadata=CITY)
@@ -61,14 +63,14 @@ def test_missing_required_field_names_the_field_and_writes_nothing(roster) -> No
     assert list(roster.ListTowns(pb.ListTownsRequest(), metadata=CITY).towns) == []
 
 
-def test_duplicate_town_is_already_exists(roster) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_town_is_already_exists(roster) -> None:
     roster.CreateTown(pb.CreateTownRequest(town=_town(), town_id="chengdong"), metadata=CITY)
     with pytest.raises(grpc.RpcError) as info:
         roster.CreateTown(pb.CreateTownRequest(town=_town(), town_id="chengdong"), metadata=CITY)
     assert info.value.code() == grpc.StatusCode.ALREADY_EXISTS
 
 
-def test_village_contact_phone_is_validated_and_etag_guards_updates(roster) -> None:  # type: ignore[no-untyped-def]
+def test_village_contact_phone_is_validated_and_etag_guards_updates(roster) -> None:
     roster.CreateTown(pb.CreateTownRequest(town=_town(), town_id="chengdong"), metadata=CITY)
     village = pb.Village(
         display_name="新华村",
@@ -80,8 +82,11 @@ def test_village_contact_phone_is_validated_and_etag_guards_updates(roster) -> N
         metadata=CITY,
     )
     assert created.contact.phone == "+8613812345678"
-    bad = pb.Village(display_name="x", kind=pb.VILLAGE_KIND_VILLAGE,
-                     contact=pb.CivilAffairsContact(display_name="x", phone="12345"))
+    bad = pb.Village(
+        display_name="x",
+        kind=pb.VILLAGE_KIND_VILLAGE,
+        contact=pb.CivilAffairsContact(display_name="x", phone="12345"),
+    )
     with pytest.raises(grpc.RpcError) as info:
         roster.CreateVillage(
             pb.CreateVillageRequest(parent="towns/chengdong", village=bad, village_id="bad"),
