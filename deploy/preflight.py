@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import socket
+import sys
+from pathlib import Path
 
 from deploy.control import Supervisor
-from deploy.supervisor_conf import Layout
+from deploy.supervisor_conf import Layout, unsafe_paths
 from sgz_runtime.config import SERVICES, Settings
 
 
@@ -56,6 +58,15 @@ def check_not_running(layout: Layout) -> None:
         )
 
 
+def check_paths(layout: Layout) -> None:
+    if unsafe := unsafe_paths(layout, sys.executable, Path.cwd()):
+        raise PreflightError(
+            f"supervisor cannot use a path with '%' in it ({', '.join(unsafe)}): "
+            "choose another SGZ_DATA_DIR or run from another directory"
+        )
+
+
 def check(settings: Settings, layout: Layout) -> None:
+    check_paths(layout)
     check_not_running(layout)
     check_ports(settings)

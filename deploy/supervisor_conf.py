@@ -84,16 +84,16 @@ def child_environment(settings: Settings, layout: Layout) -> dict[str, str]:
     return env
 
 
-def _escape(value: str) -> str:
-    # supervisor expands %(name)s in most values.
-    return value.replace("%", "%%")
+def unsafe_paths(layout: Layout, python: str, directory: Path) -> list[str]:
+    """Paths supervisor cannot take: it reads '%' as a format in its values."""
+    return [p for p in (str(layout.data_dir), python, str(directory)) if "%" in p]
 
 
 def _environment_line(env: Mapping[str, str]) -> str:
     pairs = []
     for key, value in env.items():
         quoted = value.replace("\\", "\\\\").replace('"', '\\"')
-        pairs.append(f'{key}="{_escape(quoted)}"')
+        pairs.append(f'{key}="{quoted}"')
     return ",".join(pairs)
 
 
@@ -106,20 +106,22 @@ def render(
 ) -> str:
     """The supervisord.conf of a stack: five services, then the gateway, restarted on exit."""
     workdir = directory or Path.cwd()
+    if unsafe := unsafe_paths(layout, python, workdir):
+        raise ValueError(f"supervisor cannot use a path with '%' in it: {unsafe}")
     stopwait = int(settings.grace_s) + STOP_MARGIN_S
     env = _environment_line(child_environment(settings, layout))
     lines = [
         "; Written by `sgz up` on every start; edits are lost.",
         "[unix_http_server]",
-        f"file={_escape(str(layout.socket))}",
+        f"file={layout.socket}",
         "chmod=0700",
         "",
         "[supervisord]",
-        f"logfile={_escape(str(layout.supervisord_log))}",
+        f"logfile={layout.supervisord_log}",
         "logfile_maxbytes=10MB",
         "logfile_backups=3",
-        f"pidfile={_escape(str(layout.pidfile))}",
-        f"childlogdir={_escape(str(layout.logs_dir))}",
+        f"pidfile={layout.pidfile}",
+        f"childlogdir={layout.logs_dir}",
         "nodaemon=true",
         "identifier=sgz",
         "",
@@ -127,7 +129,7 @@ def render(
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
         "",
         "[supervisorctl]",
-        f"serverurl=unix://{_escape(str(layout.socket))}",
+        f"serverurl=unix://{layout.socket}",
     ]
     for program, module in MODULES.items():
         # The services share one priority and the gateway comes after them, so supervisor
@@ -136,8 +138,8 @@ def render(
         lines += [
             "",
             f"[program:{program}]",
-            f"command={_escape(shlex.join([python, '-m', module]))}",
-            f"directory={_escape(str(workdir))}",
+            f"command={shlex.join([python, '-m', module])}",
+            f"directory={workdir}",
             f"priority={priority}",
             "autostart=true",
             "autorestart=true",
@@ -148,7 +150,7 @@ def render(
             "stopasgroup=true",
             "killasgroup=true",
             "redirect_stderr=true",
-            f"stdout_logfile={_escape(str(layout.log_of(program)))}",
+            f"stdout_logfile={layout.log_of(program)}",
             "stdout_logfile_maxbytes=10MB",
             "stdout_logfile_backups=3",
             f"environment={env}",
