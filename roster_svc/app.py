@@ -5,17 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import grpc
+from sgz.hr.v1 import hr_pb2
 from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
 
+from roster_svc.adapters.hr_client import GrpcHrClient
 from roster_svc.adapters.orm import start_mappers
 from roster_svc.entrypoints.grpc_servicer import RosterServicer
 from roster_svc.service_layer.unit_of_work import SqlRosterUnitOfWork
+from roster_svc.station_settings import StationSettings
+from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.server import ServiceSpec
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = roster_pb2.DESCRIPTOR.services_by_name["RosterService"].full_name
+HR_SERVICE = hr_pb2.DESCRIPTOR.services_by_name["HrService"].full_name
 
 
 def build(settings: Settings) -> ServiceSpec:
@@ -23,9 +28,17 @@ def build(settings: Settings) -> ServiceSpec:
     migrate(engine, MIGRATIONS)
     start_mappers()
     factory = session_factory(engine)
+    hr_channel = channel_to("hr", [HR_SERVICE], settings)
+    station_standards = StationSettings().domain_standards()
 
     def register(server: grpc.Server) -> None:
-        servicer = RosterServicer(lambda: SqlRosterUnitOfWork(factory))
+        servicer = RosterServicer(
+            lambda: SqlRosterUnitOfWork(factory),
+            hr=GrpcHrClient(hr_channel),
+            station_standards=station_standards,
+        )
         roster_pb2_grpc.add_RosterServiceServicer_to_server(servicer, server)
 
-    return ServiceSpec("roster", [SERVICE_NAME], register, on_stop=[engine.dispose])
+    return ServiceSpec(
+        "roster", [SERVICE_NAME], register, on_stop=[hr_channel.close, engine.dispose]
+    )

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Enum, ForeignKey, Integer, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
 from sqlalchemy.orm import registry
 
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
@@ -29,6 +41,23 @@ villages = Table(
     Column("kind", Enum(VillageKind, native_enum=False, length=20), nullable=False),
     Column("contact_name", String(100), nullable=False, default=""),
     Column("contact_phone", String(32), nullable=False, default=""),
+    Column("version", Integer, nullable=False),
+)
+
+# Rules S1, S2: one station per town, read and written with Core (station_repository.py).
+stations = Table(
+    "stations",
+    metadata,
+    Column("town_id", String(63), ForeignKey("towns.id"), primary_key=True),
+    Column("display_name", String(100), nullable=False),
+    Column("registered_date", Date, nullable=True),
+    Column("registration_number", String(18), nullable=False),
+    Column("legal_representative", String(100), nullable=False),
+    Column("charity_plate_hung", Boolean, nullable=False),
+    Column("office_area_m2", Float, nullable=True),
+    Column("equipment", JSON, nullable=False),
+    Column("projects", JSON, nullable=False),
+    Column("funding_account", String(100), nullable=False),
     Column("version", Integer, nullable=False),
 )
 
