@@ -1,0 +1,166 @@
+"""Use cases on the work ledger (rule V7): read it, correct an entry, verify a town's chain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sgz_runtime import names, paging
+from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied
+from sgz_runtime.identity import Caller, Role
+from sgz_runtime.uow import UnitOfWork
+from visit_svc.adapters.ledger_repository import LedgerRepository
+from visit_svc.domain.ledger import ChainVerifier, EntryKind, LedgerEntry, Verification
+
+CST = ZoneInfo("Asia/Shanghai")
+#: Entries read per query while verifying: the walk keeps only the last hash in memory.
+VERIFY_BATCH = 2000
+
+#: Who may record a correction: the people who do and run the work, never an auditor.
+CORRECTING_ROLES = (
+    Role.STATION_WORKER,
+    Role.STATION_CHIEF,
+    Role.TOWN_HEAD,
+    Role.CITY_CIVIL_AFFAIRS,
+)
+
+
+class LedgerUnitOfWork(UnitOfWork, Protocol):
+    """Any unit of work holding the ledger (the visit service's one does)."""
+
+    ledger: LedgerRepository
+
+
+def _town(field: str, name: str) -> str:
+    (town_id,) = names.parse(field, name, "towns")
+    return f"towns/{town_id}"
+
+
+def parse_entry_name(field: str, name: str) -> tuple[str, int]:
+    """`towns/{t}/ledgerEntries/{seq}` -> (`towns/{t}`, seq)."""
+    town_id, seq_text = names.parse(field, name, "towns", "ledgerEntries")
+    if not seq_text.isdigit() or int(seq_text) < 1:
+        raise InvalidArgument.field(field, "the last part of the name is the entry's sequence")
+    return f"towns/{town_id}", int(seq_text)
+
+
+def _require_reader(caller: Caller, town: str) -> None:
+    if not caller.sees_town(town):
+        raise PermissionDenied(f"{town} is outside the caller's scope")
+
+
+def day_start(day: date) -> datetime:
+    """The first instant of a China Standard Time day, in UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=CST).astimezone(UTC)
+
+
+def list_entries(
+    uow: LedgerUnitOfWork,
+    caller: Caller,
+    parent: str,
+    *,
+    start_date: date | None,
+    end_date: date | None,
+    subject: str,
+    page_size: int,
+    page_token: str,
+) -> tuple[list[LedgerEntry], str]:
+    """A town's entries in sequence order; the dates (CST, both included) bound `occur time`."""
+    town = _town("parent", parent)
+    _require_reader(caller, town)
+    if start_date and end_date and end_date < start_date:
+        raise InvalidArgument.field("end_date", "must not be before start_date")
+    query = {
+        "parent": town,
+        "start": start_date.isoformat() if start_date else "",
+        "end": end_date.isoformat() if end_date else "",
+        "subject": subject,
+    }
+    page = paging.parse(page_size, page_token, query)
+    after = int(page.after) if page.after and page.after.isdigit() else 0
+    with uow:
+        found = uow.ledger.list_entries(
+            town,
+            after_seq=after,
+            limit=page.size + 1,
+            start=day_start(start_date) if start_date else None,
+            end=day_start(end_date + timedelta(days=1)) if end_date else None,
+            subject=subject or None,
+        )
+    more = len(found) > page.size
+    found = found[: page.size]
+    return found, paging.next_token(str(found[-1].seq) if more else None, query)
+
+
+def get_entry(uow: LedgerUnitOfWork, caller: Caller, name: str) -> LedgerEntry:
+    town, seq = parse_entry_name("name", name)
+    with uow:
+        entry = uow.ledger.get(town, seq)
+    if entry is None or not caller.sees_town(town):
+        raise NotFound(name)
+    return entry
+
+
+def correct_entry(
+    uow: LedgerUnitOfWork,
+    caller: Caller,
+    name: str,
+    payload_json: str,
+    reason: str,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> LedgerEntry:
+    """Records a correction of entry `name`: a new entry naming it, with who and why (V7).
+
+    The original stays exactly as it was; readers apply corrections in sequence order.
+    """
+    town, seq = parse_entry_name("name", name)
+    caller.require_role(*CORRECTING_ROLES)
+    if not reason.strip():
+        raise InvalidArgument.field("reason", "a correction says why it is made", rule="V7")
+    try:
+        payload: Any = json.loads(payload_json)
+    except ValueError:
+        raise InvalidArgument.field("payload_json", "is not JSON", rule="V7") from None
+    if not isinstance(payload, Mapping) or not payload:
+        raise InvalidArgument.field(
+            "payload_json", "is a JSON object with the corrected values", rule="V7"
+        )
+    with uow:
+        original = uow.ledger.get(town, seq)
+        # A worker corrects their own entries; town and city staff those of their scope.
+        if original is None or not (caller.sees_town(town) or original.actor == caller.subject):
+            raise NotFound(name)
+        entry = uow.ledger.append(
+            town,
+            EntryKind.CORRECTION,
+            original.subject,
+            caller.subject,
+            clock(),
+            {**payload, "corrected_kind": original.kind.value},
+            corrects=seq,
+            reason=reason.strip(),
+        )
+        uow.commit()
+    return entry
+
+
+def verify_ledger(uow: LedgerUnitOfWork, caller: Caller, town_name: str) -> Verification:
+    """Walks the town's chain from its first entry to the head as it was when the walk began,
+    so appends made meanwhile never look like a break (rule V7)."""
+    town = _town("town", town_name)
+    _require_reader(caller, town)
+    verifier = ChainVerifier(town)
+    with uow:
+        head_seq, head_hash = uow.ledger.head(town)
+        after = 0
+        while not verifier.broken:
+            batch = uow.ledger.stored(town, after_seq=after, upto_seq=head_seq, limit=VERIFY_BATCH)
+            if not batch:
+                break
+            verifier.feed(batch)
+            after = batch[-1].seq
+    return verifier.finish(head_seq, head_hash)
