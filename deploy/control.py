@@ -22,7 +22,7 @@ class ProgramState:
 
 
 class SupervisorUnreachable(Exception):
-    """supervisord is not (or no longer) answering on its socket."""
+    """supervisord is not (or no longer) answering on its socket, or refused the call."""
 
 
 class Supervisor:
@@ -36,21 +36,31 @@ class Supervisor:
         transport = SupervisorTransport(None, None, f"unix://{self._socket_path}")
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
-    def programs(self) -> dict[str, ProgramState]:
+    def _call(self, method: str, *args: object) -> Any:
         previous = socket.getdefaulttimeout()
         socket.setdefaulttimeout(self._timeout_s)
         try:
-            infos: list[dict[str, Any]] = self._proxy().supervisor.getAllProcessInfo()
+            return getattr(self._proxy().supervisor, method)(*args)
         except (OSError, xmlrpc.client.Error) as exc:
-            raise SupervisorUnreachable(str(exc)) from exc
+            raise SupervisorUnreachable(f"{method}: {exc}") from exc
         finally:
             socket.setdefaulttimeout(previous)
+
+    def programs(self) -> dict[str, ProgramState]:
+        infos: list[dict[str, Any]] = self._call("getAllProcessInfo")
         return {
             info["name"]: ProgramState(
                 info["name"], info["statename"], int(info["pid"]), info["description"]
             )
             for info in infos
         }
+
+    def stop_program(self, name: str) -> None:
+        """Stops a program until start_program; supervisor does not restart it meanwhile."""
+        self._call("stopProcess", name, True)
+
+    def start_program(self, name: str) -> None:
+        self._call("startProcess", name, True)
 
     def answers(self) -> bool:
         try:
