@@ -1,0 +1,144 @@
+"""A home visit and its checks (rule V2), and who may record it when (rule V9). Pure."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sgz_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from visit_svc.domain.timeline import PersonTimeline
+from visit_svc.domain.weeks import local_date
+
+
+class CheckItem(enum.Enum):
+    """What a visit checks (rule V2). The first seven are asked at every visit."""
+
+    RESIDENCE_HYGIENE = "residence_hygiene"
+    PERSONAL_HYGIENE = "personal_hygiene"
+    REGULAR_DIET = "regular_diet"
+    FOOD_SOURCE = "food_source"
+    ABLE_TO_FEED_SELF = "able_to_feed_self"
+    HOUSE_SAFETY = "house_safety"
+    ILLNESS = "illness"
+    FIRE_ELECTRICITY_SAFETY = "fire_electricity_safety"
+    SUBSIDY_ARRIVED = "subsidy_arrived"
+    MENTAL_STATE = "mental_state"
+
+
+#: Rule V2: asked at every visit (the text's five plus food source and feeding oneself).
+REQUIRED_CHECKS: tuple[CheckItem, ...] = (
+    CheckItem.RESIDENCE_HYGIENE,
+    CheckItem.PERSONAL_HYGIENE,
+    CheckItem.REGULAR_DIET,
+    CheckItem.FOOD_SOURCE,
+    CheckItem.ABLE_TO_FEED_SELF,
+    CheckItem.HOUSE_SAFETY,
+    CheckItem.ILLNESS,
+)
+
+
+class CheckResult(enum.Enum):
+    FINE = "fine"
+    PROBLEM = "problem"
+    NOT_CHECKED = "not_checked"
+
+
+@dataclass(frozen=True)
+class Check:
+    result: CheckResult
+    note: str = ""
+
+
+@dataclass
+class Visit:
+    id: str
+    person: str
+    town: str
+    village: str
+    worker: str
+    visited_at: datetime
+    checks: dict[CheckItem, Check]
+    notes: str = ""
+    substitute_for: str | None = None
+    recorded_by: str = ""
+    recorded_at: datetime | None = None
+    escalations: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"visits/{self.id}"
+
+    def findings(self) -> list[CheckItem]:
+        """The checks found a problem, in the order of CheckItem."""
+        return [
+            i
+            for i in CheckItem
+            if i in self.checks and self.checks[i].result is CheckResult.PROBLEM
+        ]
+
+
+def check_checks(checks: dict[CheckItem, Check], prefix: str = "visit.checks.") -> None:
+    """Rule V2: every required check has a result; a problem or a skipped check says why."""
+    violations: list[FieldViolation] = []
+    for item in REQUIRED_CHECKS:
+        if item not in checks:
+            violations.append(
+                FieldViolation(prefix + item.value, "must be FINE, PROBLEM or NOT_CHECKED", "V2")
+            )
+    for item, check in checks.items():
+        if check.result is not CheckResult.FINE and not check.note.strip():
+            violations.append(
+                FieldViolation(
+                    prefix + item.value + ".note",
+                    "must say what the problem is, or why it was not checked",
+                    "V2",
+                )
+            )
+    if violations:
+        raise InvalidArgument("the visit's checks are not complete", violations, rule="V2")
+
+
+def admit_visit(
+    timeline: PersonTimeline, worker: str, visited_at: datetime, now: datetime, *, skew: timedelta
+) -> str | None:
+    """Rule V9: refuses a visit in the future, for a person not dispersed that day, or by a
+    worker neither assigned nor a named substitute that day. Returns the absent worker when
+    the visitor is a substitute."""
+    if visited_at > now + skew:
+        raise FailedPrecondition("the visit time is in the future", rule="V9")
+    day = local_date(visited_at)
+    if not timeline.dispersed_on(day):
+        status = timeline.status_on(day)
+        what = status.value if status is not None else "not on the roster"
+        raise FailedPrecondition(
+            f"{timeline.person} was not dispersed on {day.isoformat()} ({what})", rule="V9"
+        )
+    allowed, absent = timeline.standing_of(worker, day)
+    if not allowed:
+        raise FailedPrecondition(
+            f"{worker} was neither assigned to {timeline.person} nor a named substitute on "
+            f"{day.isoformat()}",
+            rule="V9",
+        )
+    return absent
+
+
+def body_hash(payload: dict[str, object]) -> str:
+    """A stable fingerprint of a request body, for AIP-155 retries."""
+    encoded = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def visit_fingerprint(visit: Visit) -> str:
+    return body_hash(
+        {
+            "person": visit.person,
+            "worker": visit.worker,
+            "visited_at": visit.visited_at.isoformat(),
+            "notes": visit.notes,
+            "checks": {i.value: [c.result.value, c.note] for i, c in visit.checks.items()},
+        }
+    )

@@ -1,0 +1,68 @@
+"""What every visit use case shares: the clock, scope checks and AIP-155 request ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied
+from sgz_runtime.identity import Caller, Role, ScopeLevel
+from visit_svc.adapters.repository import RequestRecord
+from visit_svc.service_layer.unit_of_work import VisitUnitOfWork
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+#: Roles that only read (auditors, finance, HR): they record nothing here.
+_READ_ONLY = (Role.AUDITOR, Role.CITY_FINANCE, Role.HR)
+
+
+def require_writer(caller: Caller) -> None:
+    if caller.role in _READ_ONLY:
+        raise PermissionDenied(f"the role {caller.role.value} may not record visit work")
+
+
+def sees(caller: Caller, town: str, village: str, worker: str | None) -> bool:
+    """A caller sees a town's, a village's or their own caseload's records."""
+    if caller.scope_level is ScopeLevel.CASELOAD:
+        return worker is not None and caller.scope == worker
+    if caller.scope_level is ScopeLevel.VILLAGE:
+        return caller.scope == village
+    return caller.sees_town(town)
+
+
+def require_sees(caller: Caller, name: str, town: str, village: str, worker: str | None) -> None:
+    """NOT_FOUND rather than PERMISSION_DENIED: out of scope, a record does not exist."""
+    if not sees(caller, town, village, worker):
+        raise NotFound(name)
+
+
+def replayed(uow: VisitUnitOfWork, request_id: str, method: str, body_hash: str) -> str | None:
+    """AIP-155: the resource a request id already made, or None when it is new; a reused id
+    with a different body (or for another method) is refused."""
+    if not request_id:
+        return None
+    found = uow.request_ids.get(request_id)
+    if found is None:
+        return None
+    if found.method != method or found.body_hash != body_hash:
+        raise InvalidArgument.field(
+            "request_id", "was already used for a different request; use a new id"
+        )
+    return found.resource
+
+
+def remember(
+    uow: VisitUnitOfWork, request_id: str, method: str, body_hash: str, resource: str
+) -> None:
+    if request_id:
+        uow.request_ids.add(request_id, RequestRecord(method, body_hash, resource))
+
+
+def check_request_id(request_id: str) -> None:
+    if len(request_id) > 80:
+        raise InvalidArgument.field("request_id", "must be at most 80 characters")

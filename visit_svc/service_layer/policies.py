@@ -1,0 +1,48 @@
+"""Use cases on the dated visit policy (rules V1, V3-V6)."""
+
+from __future__ import annotations
+
+from sgz_runtime import names
+from sgz_runtime.errors import AlreadyExists, FailedPrecondition, PermissionDenied
+from sgz_runtime.identity import Caller, Role, ScopeLevel
+from visit_svc.domain.policy import VisitPolicy, check_policy
+from visit_svc.domain.weeks import local_date
+from visit_svc.service_layer import common
+from visit_svc.service_layer.unit_of_work import VisitUnitOfWork
+
+
+def create_policy(
+    uow: VisitUnitOfWork, caller: Caller, policy: VisitPolicy, clock: common.Clock
+) -> VisitPolicy:
+    """A new version, from its date on. Never retroactive: visits already recorded keep the
+    version of their day, and open escalations keep the deadlines they were opened with."""
+    if caller.scope_level is not ScopeLevel.CITY or caller.role not in (
+        Role.CITY_CIVIL_AFFAIRS,
+        Role.SYSTEM,
+    ):
+        raise PermissionDenied("only the city civil-affairs bureau sets the visit policy")
+    names.check_id("policy_id", policy.version)
+    check_policy(policy)
+    now = clock()
+    if policy.effective_from <= local_date(now):
+        raise FailedPrecondition(
+            "a policy takes effect from a later day than today; history is not rewritten",
+            rule="V6",
+        )
+    with uow:
+        existing = uow.policies.list()
+        if any(p.version == policy.version for p in existing):
+            raise AlreadyExists(f"visitPolicies/{policy.version}")
+        if any(p.effective_from == policy.effective_from for p in existing):
+            raise AlreadyExists(
+                f"visitPolicies/{policy.version}",
+                message=f"a policy already takes effect on {policy.effective_from.isoformat()}",
+            )
+        uow.policies.add(policy, caller.subject, now)
+        uow.commit()
+    return policy
+
+
+def list_policies(uow: VisitUnitOfWork, caller: Caller) -> list[VisitPolicy]:
+    with uow:
+        return uow.policies.list()

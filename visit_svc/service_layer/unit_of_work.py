@@ -1,0 +1,42 @@
+"""The visit service's unit of work: visits, escalations, the policy and the work ledger in
+one transaction, so an item and its ledger entry (rule V7) commit together or not at all."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sgz_runtime.uow import SqlUnitOfWork, UnitOfWork
+from visit_svc.adapters.ledger_repository import LedgerRepository, SqlLedgerRepository
+from visit_svc.adapters.repository import (
+    EscalationRepository,
+    PolicyRepository,
+    RequestIdRepository,
+    SqlEscalationRepository,
+    SqlPolicyRepository,
+    SqlRequestIdRepository,
+    SqlVisitRepository,
+    VisitRepository,
+)
+
+
+class VisitUnitOfWork(UnitOfWork, Protocol):
+    visits: VisitRepository
+    escalations: EscalationRepository
+    policies: PolicyRepository
+    request_ids: RequestIdRepository
+    ledger: LedgerRepository
+
+
+class SqlVisitUnitOfWork(SqlUnitOfWork):
+    visits: VisitRepository
+    escalations: EscalationRepository
+    policies: PolicyRepository
+    request_ids: RequestIdRepository
+    ledger: LedgerRepository
+
+    def _open(self) -> None:
+        self.visits = SqlVisitRepository(self.session)
+        self.escalations = SqlEscalationRepository(self.session)
+        self.policies = SqlPolicyRepository(self.session)
+        self.request_ids = SqlRequestIdRepository(self.session)
+        self.ledger = SqlLedgerRepository(self.session)

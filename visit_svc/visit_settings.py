@@ -1,0 +1,19 @@
+"""Settings of the visit service, read from the environment in one place (`SGZ_VISIT_*`).
+
+The weekly frequency (V1) and the escalation table (V3-V6) are dated data in the database
+(`visit_policies`, seeded by migration 0002 with DOMAIN.md's defaults, changed by
+CreateVisitPolicy), not settings here: each escalation must keep the version it was opened under.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class VisitSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SGZ_VISIT_", extra="ignore")
+
+    #: How far ahead of the server's clock a visit time may be before it is "in the future"
+    #: (rule V9): phones in the field drift.
+    clock_skew_s: float = Field(default=120.0, ge=0)
