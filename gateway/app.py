@@ -1,0 +1,265 @@
+"""The gateway's Starlette app: transcoded API routes, /healthz and /openapi.json.
+
+`create_app` builds the routes from the descriptors and has no side effects; the gRPC channels
+are opened in the app's lifespan, so they live in the event loop that serves the requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+import grpc
+from google.protobuf.message import Message
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as AsgiMessage
+
+from gateway import errors as gw_errors
+from gateway import health
+from gateway.auth import Authenticator, development_authenticator
+from gateway.descriptors import Backend, load_backends, load_comments
+from gateway.openapi import document as openapi_document
+from gateway.transcoding import HTTP_METHODS, Router, build_request, message_class, response_json
+from gateway.transcoding import routes_of as _routes_of
+from sgz_runtime import errors, identity
+from sgz_runtime.config import Settings
+
+log = logging.getLogger("sgz.gateway")
+access_log = logging.getLogger("sgz.gateway.access")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_GOOD_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+#: Reconnect quickly to a service that was down, so /healthz sees it come back within a second.
+_CHANNEL_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+]
+_HTTP_TO_CODE = {
+    400: grpc.StatusCode.INVALID_ARGUMENT,
+    401: grpc.StatusCode.UNAUTHENTICATED,
+    403: grpc.StatusCode.PERMISSION_DENIED,
+    404: grpc.StatusCode.NOT_FOUND,
+    405: grpc.StatusCode.UNIMPLEMENTED,
+    409: grpc.StatusCode.ABORTED,
+    429: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    501: grpc.StatusCode.UNIMPLEMENTED,
+    503: grpc.StatusCode.UNAVAILABLE,
+    504: grpc.StatusCode.DEADLINE_EXCEEDED,
+}
+
+
+class Gateway:
+    """Routes, channels and identity: everything one gateway process holds."""
+
+    def __init__(
+        self, settings: Settings, authenticator: Authenticator, backends: list[Backend]
+    ) -> None:
+        self.settings = settings
+        self.authenticator = authenticator
+        self.backends = backends
+        self.routes, self.route_problems = _routes_of(backends)
+        self.router = Router(self.routes)
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._calls: dict[str, grpc.aio.UnaryUnaryMultiCallable[Message, Message]] = {}
+        self._secret = b""
+        self._openapi: dict[str, Any] | None = None
+
+    async def start(self) -> None:
+        self._secret = self.settings.secret()
+        for backend in self.backends:
+            address = self.settings.address_of(backend.name)
+            self._channels[backend.name] = grpc.aio.insecure_channel(
+                address, options=_CHANNEL_OPTIONS
+            )
+        for route in self.routes:
+            self._calls[route.grpc_path] = self._channels[route.backend].unary_unary(
+                route.grpc_path,
+                request_serializer=message_class(route.input).SerializeToString,
+                response_deserializer=message_class(route.output).FromString,
+            )
+        log.info("gateway ready", extra={"routes": len(self.routes)})
+
+    async def stop(self) -> None:
+        for channel in self._channels.values():
+            await channel.close(grace=None)
+        self._channels.clear()
+        self._calls.clear()
+
+    async def transcode(self, request: Request) -> Response:
+        raw = request.scope.get("raw_path")
+        raw_path = raw.decode("latin-1") if raw else quote(request.url.path)
+        match, allowed = self.router.resolve(request.method, raw_path)
+        if match is None:
+            if allowed:
+                return _method_not_allowed(request.method, allowed)
+            return gw_errors.domain_error_response(
+                errors.NotFound(request.url.path, message=f"no API route for {request.url.path}")
+            )
+        route = match.route
+        request.state.route = route.template.text
+        try:
+            caller = await self.authenticator.authenticate(request)
+            message = build_request(
+                route, match.bindings, request.query_params.multi_items(), await request.body()
+            )
+        except errors.DomainError as exc:
+            return gw_errors.domain_error_response(exc)
+        metadata = (
+            (identity.CALLER_METADATA_KEY, identity.sign(caller, self._secret)),
+            (identity.REQUEST_ID_METADATA_KEY, str(request.state.request_id)),
+        )
+        try:
+            response = await self._calls[route.grpc_path](
+                message, timeout=self.settings.default_deadline_s, metadata=metadata
+            )
+        except grpc.aio.AioRpcError as exc:
+            return gw_errors.error_response(gw_errors.status_of_rpc_error(exc))
+        return JSONResponse(response_json(route, response))
+
+    async def healthz(self, request: Request) -> Response:
+        channels = {
+            b.name: (self._channels[b.name], self.settings.address_of(b.name))
+            for b in self.backends
+        }
+        status_code, body = await health.check_all(channels)
+        return JSONResponse(body, status_code=status_code)
+
+    async def openapi(self, request: Request) -> Response:
+        if self._openapi is None:
+            self._openapi = openapi_document(self.routes, self.backends, load_comments())
+        return JSONResponse(self._openapi)
+
+
+def _method_not_allowed(method: str, allowed: list[str]) -> Response:
+    rich = gw_errors.bare_status(
+        grpc.StatusCode.UNIMPLEMENTED, f"{method} is not allowed here; use {', '.join(allowed)}"
+    )
+    return gw_errors.error_response(rich, http_status=405, headers={"Allow": ", ".join(allowed)})
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (a method the app never serves, ...) in the error shape."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return _method_not_allowed(request.method, [m.strip() for m in allowed.split(",") if m])
+    code = _HTTP_TO_CODE.get(exc.status_code, grpc.StatusCode.UNKNOWN)
+    rich = gw_errors.bare_status(code, str(exc.detail))
+    headers = dict(exc.headers) if exc.headers else None
+    return gw_errors.error_response(rich, http_status=exc.status_code, headers=headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", exc_info=exc)
+    rich = gw_errors.bare_status(
+        grpc.StatusCode.INTERNAL, "internal error; the request id is in the logs"
+    )
+    return gw_errors.error_response(rich)
+
+
+class AccessLog:
+    """Gives each request its id (the client's X-Request-Id or a new one), echoes it in the
+    response, and logs one JSON line: method, path template, status, ms. Never bodies or
+    query strings: they carry personal data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), ""
+        )
+        request_id = incoming if _GOOD_REQUEST_ID.fullmatch(incoming) else ""
+        request_id = request_id or identity.new_request_id()
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        started = time.monotonic()
+        status_code = 500
+        tokens = identity.bind(None, request_id)
+
+        async def send_with_id(message: AsgiMessage) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": state.get("route", "(no route)"),
+                    "status": status_code,
+                    "ms": round((time.monotonic() - started) * 1000, 2),
+                },
+            )
+            identity.unbind(tokens)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    authenticator: Authenticator | None = None,
+    backends: list[Backend] | None = None,
+) -> Starlette:
+    """The gateway app for settings. authenticator defaults to the development one
+    (gateway/auth.py); backends to the five sgz services' generated modules."""
+    gateway = Gateway(
+        settings,
+        authenticator or development_authenticator(settings),
+        backends if backends is not None else load_backends(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await gateway.start()
+        try:
+            yield
+        finally:
+            await gateway.stop()
+
+    async def healthz(request: Request) -> Response:
+        request.state.route = "/healthz"
+        return await gateway.healthz(request)
+
+    async def openapi_json(request: Request) -> Response:
+        request.state.route = "/openapi.json"
+        return await gateway.openapi(request)
+
+    async def api(request: Request) -> Response:
+        try:
+            return await gateway.transcode(request)
+        except Exception as exc:  # one shape for every failure, even a bug of ours
+            return await _unexpected(request, exc)
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+            # Every method reaches the router, which answers 404 or 405 in the error shape.
+            Route("/{path:path}", api, methods=[*HTTP_METHODS, "HEAD", "OPTIONS"]),
+        ],
+        middleware=[Middleware(AccessLog)],
+        exception_handlers={HTTPException: _http_exception, Exception: _unexpected},
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    return app

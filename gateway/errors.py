@@ -1,0 +1,112 @@
+"""The one place the gateway turns a failure into HTTP: gRPC code -> HTTP status, and the
+AIP-193 JSON body every error has.
+
+    {"error": {"code": 404, "status": "NOT_FOUND", "message": "...", "details": [{"@type": ...}]}}
+
+Failures of the services arrive as `google.rpc.Status` (read with sgz_runtime.status); the
+gateway's own refusals (bad input, unknown route) are sgz_runtime.errors raised here and go
+through the same map, so a client sees one shape whatever refused it.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.rpc import status_pb2
+from starlette.responses import JSONResponse
+
+from sgz_runtime import errors, status
+
+#: The standard mapping (google/rpc/code.proto). A test fails when a code is left out.
+HTTP_STATUS: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.OK: 200,
+    grpc.StatusCode.CANCELLED: 499,
+    grpc.StatusCode.UNKNOWN: 500,
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.FAILED_PRECONDITION: 400,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.INTERNAL: 500,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DATA_LOSS: 500,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+}
+
+_BY_NUMBER: dict[int, grpc.StatusCode] = {code.value[0]: code for code in grpc.StatusCode}
+_DETAILS_KEY = "grpc-status-details-bin"
+_SERVICE = "gateway"
+
+
+def code_of(rich: status_pb2.Status) -> grpc.StatusCode:
+    return _BY_NUMBER.get(rich.code, grpc.StatusCode.UNKNOWN)
+
+
+def status_of_domain_error(error: errors.DomainError) -> status_pb2.Status:
+    """The google.rpc.Status a service would send for the same refusal."""
+    sent = status.to_status(error, service=_SERVICE)
+    for key, value in sent.trailing_metadata:
+        if key == _DETAILS_KEY and isinstance(value, bytes):
+            return status_pb2.Status.FromString(value)
+    return status_pb2.Status(code=sent.code.value[0], message=sent.details)
+
+
+def status_of_rpc_error(exc: grpc.RpcError) -> status_pb2.Status:
+    """The status of a failed call, details included; a bare one when they cannot be read."""
+    try:
+        return status.rich_status(exc)
+    except ValueError:  # the details disagree with the code: trust the code
+        if isinstance(exc, grpc.aio.AioRpcError | grpc.Call):
+            return status_pb2.Status(code=exc.code().value[0], message=exc.details() or "")
+        return status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(exc))
+
+
+def _detail_json(detail: Any) -> dict[str, Any]:
+    try:
+        return json_format.MessageToDict(detail)
+    except (TypeError, KeyError, json_format.Error):  # a detail type this process cannot read
+        return {"@type": detail.type_url, "value": base64.b64encode(detail.value).decode()}
+
+
+def error_body(rich: status_pb2.Status, http_status: int | None = None) -> dict[str, Any]:
+    code = code_of(rich)
+    return {
+        "error": {
+            "code": http_status if http_status is not None else HTTP_STATUS[code],
+            "status": code.name,
+            "message": rich.message,
+            "details": [_detail_json(d) for d in rich.details],
+        }
+    }
+
+
+def error_response(
+    rich: status_pb2.Status,
+    *,
+    http_status: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The HTTP response for a status; http_status overrides the mapped one (405)."""
+    body = error_body(rich, http_status)
+    return JSONResponse(body, status_code=body["error"]["code"], headers=headers)
+
+
+def domain_error_response(
+    error: errors.DomainError,
+    *,
+    http_status: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return error_response(status_of_domain_error(error), http_status=http_status, headers=headers)
+
+
+def bare_status(code: grpc.StatusCode, message: str) -> status_pb2.Status:
+    return status_pb2.Status(code=code.value[0], message=message)
