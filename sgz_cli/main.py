@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sgz_cli import status, up
+from sgz_cli import roster, status, up
 
 app = typer.Typer(
     name="sgz",
@@ -15,3 +15,4 @@ app = typer.Typer(
 # Registrations: one line per command or sub-app, each defined in its own module.
 app.command("up")(up.up)
 app.command("status")(status.status)
+app.add_typer(roster.app, name="roster")
