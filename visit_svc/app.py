@@ -1,19 +1,53 @@
-"""Wires the visit service. Its methods arrive with its own issue; until then it serves
-health and reflection, so the stack and its operations tooling are complete."""
+"""Wires the visit service: its durable database and migrations, the roster client, the
+clock and the servicer, into a ServiceSpec."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import grpc
-from sgz.visit.v1 import visit_pb2
+from sgz.roster.v1 import roster_pb2
+from sgz.visit.v1 import visit_pb2, visit_pb2_grpc
 
+from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
+from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.server import ServiceSpec
+from visit_svc.adapters.facts_queries import SqlFactsUnitOfWork
+from visit_svc.adapters.roster_client import GrpcRosterClient
+from visit_svc.entrypoints.grpc_servicer import VisitServicer
+from visit_svc.service_layer.common import system_clock
+from visit_svc.service_layer.unit_of_work import SqlVisitUnitOfWork
+from visit_svc.visit_settings import VisitSettings
 
+MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = visit_pb2.DESCRIPTOR.services_by_name["VisitService"].full_name
+ROSTER_SERVICE = roster_pb2.DESCRIPTOR.services_by_name["RosterService"].full_name
 
 
 def build(settings: Settings) -> ServiceSpec:
-    def register(server: grpc.Server) -> None:
-        """Nothing to add yet: the service has no methods."""
+    # Durable: every acknowledged visit and ledger entry survives a power loss.
+    engine = make_engine(settings.database_url("visit"), durable=True)
+    migrate(engine, MIGRATIONS)
+    factory = session_factory(engine)
+    roster_channel = channel_to("roster", [ROSTER_SERVICE], settings)
+    own = VisitSettings()
 
-    return ServiceSpec("visit", [SERVICE_NAME], register)
+    def register(server: grpc.Server) -> None:
+        servicer = VisitServicer(
+            lambda: SqlVisitUnitOfWork(factory),
+            GrpcRosterClient(roster_channel),
+            system_clock,
+            timedelta(seconds=own.clock_skew_s),
+        )
+        servicer.configure_ledger(  # the ledger's and the facts' RPCs (V7, A2)
+            lambda: SqlVisitUnitOfWork(factory),
+            lambda: SqlFactsUnitOfWork(factory),
+            GrpcRosterClient(roster_channel),
+        )
+        visit_pb2_grpc.add_VisitServiceServicer_to_server(servicer, server)
+
+    return ServiceSpec(
+        "visit", [SERVICE_NAME], register, on_stop=[roster_channel.close, engine.dispose]
+    )
