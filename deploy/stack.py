@@ -219,7 +219,8 @@ class Stack:
         return "" if found is None else found.error
 
     def _show_log(self, program: str, path: Path) -> None:
-        self.console.print(Panel(tail(path), title=f"{program}: {path}", expand=False))
+        self.console.print(f"The end of {program}'s log, {path}:", soft_wrap=True)
+        self.console.print(Panel(Text(tail(path)), title=program, expand=False))
 
     # -- running ----------------------------------------------------------------------------
 
