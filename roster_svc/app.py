@@ -9,8 +9,11 @@ from sgz.hr.v1 import hr_pb2
 from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
 
 from roster_svc.adapters.hr_client import GrpcHrClient
+from roster_svc.adapters.id_vault import FernetIdVault
 from roster_svc.adapters.orm import start_mappers
 from roster_svc.entrypoints.grpc_servicer import RosterServicer
+from roster_svc.person_settings import PersonSettings
+from roster_svc.service_layer.care import CareDeps
 from roster_svc.service_layer.unit_of_work import SqlRosterUnitOfWork
 from roster_svc.station_settings import StationSettings
 from sgz_runtime.clients import channel_to
@@ -30,11 +33,18 @@ def build(settings: Settings) -> ServiceSpec:
     factory = session_factory(engine)
     hr_channel = channel_to("hr", [HR_SERVICE], settings)
     station_standards = StationSettings().domain_standards()
+    person_settings = PersonSettings()
+    vault = FernetIdVault(
+        person_settings.hmac_key(settings.data_dir),
+        person_settings.encryption_key(settings.data_dir),
+    )
 
     def register(server: grpc.Server) -> None:
         servicer = RosterServicer(
             lambda: SqlRosterUnitOfWork(factory),
             hr=GrpcHrClient(hr_channel),
+            vault=vault,
+            care=CareDeps(person_settings.calendar(), person_settings.reassessment_working_days),
             station_standards=station_standards,
         )
         roster_pb2_grpc.add_RosterServiceServicer_to_server(servicer, server)

@@ -7,17 +7,28 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    DateTime,
     Enum,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import registry
 
+from roster_svc.domain.assessments import Assessment, Reassessment
+from roster_svc.domain.assignments import Agreement, Assignment, Substitution
+from roster_svc.domain.persons import CareLevel, Person, PersonStatus, StatusChange
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
+from roster_svc.domain.resident_id import Gender
+from roster_svc.domain.workdays import CalendarBasis
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -61,6 +72,103 @@ stations = Table(
     Column("version", Integer, nullable=False),
 )
 
+# Persons (R1, R2): the ID number only as a keyed hash (lookup, uniqueness), a cipher and a mask.
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("town_id", String(63), nullable=False),
+    Column("village_id", String(63), nullable=False),
+    Column("display_name", String(100), nullable=False),
+    Column("id_hash", String(64), nullable=False, unique=True),
+    Column("id_cipher", Text, nullable=False),
+    Column("id_masked", String(18), nullable=False),
+    Column("gender", Enum(Gender, native_enum=False, length=10), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("address", String(200), nullable=False, default=""),
+    Column("phone", String(32), nullable=False, default=""),
+    Column("version", Integer, nullable=False),
+    ForeignKeyConstraint(["town_id", "village_id"], ["villages.town_id", "villages.id"]),
+    Index("ix_persons_town_village", "town_id", "village_id", "id"),
+)
+
+# History (R6): append-only events, each holding until the next of its kind.
+status_changes = Table(
+    "status_changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", String(32), ForeignKey("persons.id"), nullable=False),
+    Column("status", Enum(PersonStatus, native_enum=False, length=20), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("reason", String(200), nullable=False, default=""),
+    Column("request_id", String(100), nullable=True, unique=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("person_id", "effective_date"),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("person_id", String(32), ForeignKey("persons.id"), nullable=False),
+    Column("assessor", String(200), nullable=False),
+    Column("assessment_date", Date, nullable=False),
+    *(
+        Column(i, Boolean, nullable=False)
+        for i in ("eating", "dressing", "transferring", "toileting", "indoor_walking", "bathing")
+    ),
+    Column("care_level", Enum(CareLevel, native_enum=False, length=20), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("person_id", "assessment_date"),
+)
+
+reassessments = Table(
+    "reassessments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("person_id", String(32), ForeignKey("persons.id"), nullable=False, index=True),
+    Column("reported_date", Date, nullable=False),
+    Column("description", String(500), nullable=False, default=""),
+    Column("due_date", Date, nullable=False),
+    Column("due_date_basis", Enum(CalendarBasis, native_enum=False, length=20), nullable=False),
+    Column("assessment_id", String(32), ForeignKey("assessments.id"), nullable=True),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("person_id", String(32), ForeignKey("persons.id"), nullable=False),
+    Column("worker", String(100), nullable=False, index=True),
+    Column("start_date", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("person_id", "start_date"),
+)
+
+substitutions = Table(
+    "substitutions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("town_id", String(63), ForeignKey("towns.id"), nullable=False, index=True),
+    Column("worker", String(100), nullable=False, index=True),
+    Column("substitute", String(100), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("reason", String(200), nullable=False, default=""),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("person_id", String(32), ForeignKey("persons.id"), nullable=False, index=True),
+    Column("town_id", String(63), nullable=False),
+    Column("village_id", String(63), nullable=False),
+    Column("worker", String(100), nullable=False),
+    Column("signed_date", Date, nullable=False),
+    Column("document_reference", String(200), nullable=False),
+)
+
 _mapped = False
 
 
@@ -71,4 +179,13 @@ def start_mappers() -> None:
         return
     mapper_registry.map_imperatively(Town, towns, version_id_col=towns.c.version)
     mapper_registry.map_imperatively(Village, villages, version_id_col=villages.c.version)
+    mapper_registry.map_imperatively(Person, persons, version_id_col=persons.c.version)
+    mapper_registry.map_imperatively(
+        StatusChange, status_changes, exclude_properties=["recorded_at"]
+    )
+    mapper_registry.map_imperatively(Assessment, assessments, exclude_properties=["recorded_at"])
+    mapper_registry.map_imperatively(Reassessment, reassessments)
+    mapper_registry.map_imperatively(Assignment, assignments, exclude_properties=["recorded_at"])
+    mapper_registry.map_imperatively(Substitution, substitutions)
+    mapper_registry.map_imperatively(Agreement, agreements)
     _mapped = True

@@ -7,9 +7,16 @@ from typing import TypeVar
 
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.type import date_pb2
+from sgz.common.v1.types_pb2 import Period as Period_pb
 from sgz.roster.v1 import roster_pb2 as pb
 
+from roster_svc.adapters.person_repository import MissingAgreementRow
+from roster_svc.domain import resident_id
+from roster_svc.domain.assessments import INDICATORS, Assessment, Reassessment
+from roster_svc.domain.assignments import Agreement, Assignment, MissingReason, Substitution
+from roster_svc.domain.persons import CareLevel, Period, Person, PersonStatus, Timeline
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
+from roster_svc.domain.resident_id import Gender
 from roster_svc.domain.stations import (
     Compliance,
     ComplianceSummary,
@@ -21,6 +28,8 @@ from roster_svc.domain.stations import (
     Timeliness,
     registration_timeliness,
 )
+from roster_svc.domain.workdays import CalendarBasis
+from roster_svc.service_layer.persons import PersonView
 from sgz_runtime.errors import InvalidArgument
 
 K = TypeVar("K")
@@ -229,4 +238,249 @@ def compliance_summary_to_pb(
         ],
         stations=[compliance_to_pb(c) for c in page],
         next_page_token=token,
+    )
+
+
+# --- Persons (rules R1, R2), history (R3, R4, R6), assignments and agreements (R5) ---
+
+_STATUSES = {
+    pb.PERSON_STATUS_DISPERSED: PersonStatus.DISPERSED,
+    pb.PERSON_STATUS_IN_INSTITUTION: PersonStatus.IN_INSTITUTION,
+    pb.PERSON_STATUS_HOSPITALISED: PersonStatus.HOSPITALISED,
+    pb.PERSON_STATUS_DECEASED: PersonStatus.DECEASED,
+    pb.PERSON_STATUS_EXITED: PersonStatus.EXITED,
+}
+_STATUSES_PB = {v: k for k, v in _STATUSES.items()}
+_CARE_LEVELS_PB = {
+    CareLevel.SELF_CARE: pb.CARE_LEVEL_SELF_CARE,
+    CareLevel.PARTIAL: pb.CARE_LEVEL_PARTIAL,
+    CareLevel.FULL_LOSS: pb.CARE_LEVEL_FULL_LOSS,
+}
+_GENDERS_PB = {Gender.MALE: pb.GENDER_MALE, Gender.FEMALE: pb.GENDER_FEMALE}
+_ANSWERS = {pb.INDICATOR_ANSWER_ABLE: True, pb.INDICATOR_ANSWER_UNABLE: False}
+_BASES_PB = {
+    CalendarBasis.OFFICIAL: pb.CALENDAR_BASIS_OFFICIAL,
+    CalendarBasis.CONFIGURED: pb.CALENDAR_BASIS_CONFIGURED,
+    CalendarBasis.WEEKDAYS_FALLBACK: pb.CALENDAR_BASIS_WEEKDAYS_FALLBACK,
+}
+_MISSING_PB = {
+    MissingReason.NONE: pb.MISSING_AGREEMENT_REASON_NONE,
+    MissingReason.WORKER_CHANGED: pb.MISSING_AGREEMENT_REASON_WORKER_CHANGED,
+}
+
+
+def status_from_pb(value: int, field: str) -> PersonStatus:
+    found: PersonStatus | None = _STATUSES.get(value)  # type: ignore[call-overload]
+    if found is None:
+        raise InvalidArgument.field(field, "must be set to one of the listed values")
+    return found
+
+
+def optional_status_from_pb(value: int) -> PersonStatus | None:
+    return None if value == pb.PERSON_STATUS_UNSPECIFIED else status_from_pb(value, "status")
+
+
+def care_level_to_pb(level: CareLevel | None) -> pb.CareLevel.ValueType:
+    return pb.CARE_LEVEL_UNSPECIFIED if level is None else _CARE_LEVELS_PB[level]
+
+
+def person_from_pb(message: pb.Person) -> Person:
+    """The free fields of a person; the ID-derived and stored ones are filled by the use case."""
+    return Person(
+        id="",
+        town_id="",
+        village_id="",
+        display_name=message.display_name,
+        id_hash="",
+        id_cipher="",
+        id_masked="",
+        gender=Gender.FEMALE,
+        birth_date=date.min,
+        address=message.address,
+        phone=message.phone,
+    )
+
+
+def person_to_pb(view: PersonView) -> pb.Person:
+    person, facts = view.person, view.facts
+    return pb.Person(
+        name=person.name,
+        display_name=person.display_name,
+        id_number_masked=person.id_masked,
+        id_number_warnings=list(resident_id.masked_warnings(person.id_masked)),
+        gender=_GENDERS_PB[person.gender],
+        birth_date=date_to_pb(person.birth_date),
+        town=person.town,
+        village=person.village,
+        address=person.address,
+        phone=person.phone,
+        status=_STATUSES_PB[facts.status] if facts.status else pb.PERSON_STATUS_UNSPECIFIED,
+        care_level=care_level_to_pb(facts.care_level),
+        worker=facts.worker,
+        etag=str(person.version),
+    )
+
+
+def required_date(message: date_pb2.Date, field: str) -> date:
+    value = date_from_pb(message, field)
+    if value is None:
+        raise InvalidArgument.field(field, "is required")
+    return value
+
+
+def period_from_pb(message: Period_pb, field: str = "period") -> Period:
+    """A closed sgz.common.v1.Period as the half-open Period the domain counts with."""
+    first = required_date(message.start_date, f"{field}.start_date")
+    last = required_date(message.end_date, f"{field}.end_date")
+    if last < first:
+        raise InvalidArgument.field(f"{field}.end_date", "must be on or after start_date")
+    return Period.closed(first, last)
+
+
+def timeline_to_pb(timeline: Timeline) -> pb.PersonTimeline:
+    person = timeline.person
+    return pb.PersonTimeline(
+        person=person.name,
+        town=person.town,
+        village=person.village,
+        display_name=person.display_name,
+        statuses=[
+            pb.StatusSpan(
+                status=_STATUSES_PB[s.value],
+                start_date=date_to_pb(s.start),
+                end_date=date_to_pb(s.end),
+            )
+            for s in timeline.statuses
+        ],
+        care_levels=[
+            pb.CareLevelSpan(
+                care_level=care_level_to_pb(s.value),
+                start_date=date_to_pb(s.start),
+                end_date=date_to_pb(s.end),
+            )
+            for s in timeline.care_levels
+        ],
+        assignments=[
+            pb.AssignmentSpan(
+                worker=s.value, start_date=date_to_pb(s.start), end_date=date_to_pb(s.end)
+            )
+            for s in timeline.assignments
+        ],
+        substitutes=[
+            pb.SubstituteSpan(
+                worker=s.value[0],
+                substitute=s.value[1],
+                start_date=date_to_pb(s.start),
+                end_date=date_to_pb(s.end),
+            )
+            for s in timeline.substitutes
+        ],
+    )
+
+
+def assessment_from_pb(message: pb.Assessment, person_id: str) -> Assessment:
+    assessment = Assessment(
+        id="",
+        person_id=person_id,
+        assessor=message.assessor,
+        assessment_date=required_date(message.assessment_date, "assessment.assessment_date"),
+    )
+    for indicator in INDICATORS:
+        setattr(assessment, indicator, _ANSWERS.get(getattr(message, indicator)))
+    return assessment
+
+
+def assessment_to_pb(assessment: Assessment) -> pb.Assessment:
+    answers = {
+        i: pb.INDICATOR_ANSWER_ABLE if v else pb.INDICATOR_ANSWER_UNABLE
+        for i, v in assessment.answers().items()
+    }
+    return pb.Assessment(
+        name=assessment.name,
+        assessor=assessment.assessor,
+        assessment_date=date_to_pb(assessment.assessment_date),
+        care_level=care_level_to_pb(assessment.care_level),
+        **answers,  # type: ignore[arg-type]
+    )
+
+
+def reassessment_to_pb(reassessment: Reassessment) -> pb.Reassessment:
+    return pb.Reassessment(
+        name=reassessment.name,
+        reported_date=date_to_pb(reassessment.reported_date),
+        description=reassessment.description,
+        due_date=date_to_pb(reassessment.due_date),
+        due_date_basis=_BASES_PB[reassessment.due_date_basis],
+        assessment=(
+            f"persons/{reassessment.person_id}/assessments/{reassessment.assessment_id}"
+            if reassessment.assessment_id
+            else ""
+        ),
+    )
+
+
+def assignment_to_pb(assignment: Assignment, end: date | None = None) -> pb.Assignment:
+    return pb.Assignment(
+        name=assignment.name,
+        person=f"persons/{assignment.person_id}",
+        worker=assignment.worker,
+        start_date=date_to_pb(assignment.start_date),
+        end_date=date_to_pb(end),
+    )
+
+
+def substitution_from_pb(message: pb.Substitution, town_id: str) -> Substitution:
+    return Substitution(
+        id="",
+        town_id=town_id,
+        worker=message.worker,
+        substitute=message.substitute,
+        start_date=required_date(message.start_date, "substitution.start_date"),
+        end_date=required_date(message.end_date, "substitution.end_date"),
+        reason=message.reason,
+    )
+
+
+def substitution_to_pb(substitution: Substitution) -> pb.Substitution:
+    return pb.Substitution(
+        name=substitution.name,
+        worker=substitution.worker,
+        substitute=substitution.substitute,
+        start_date=date_to_pb(substitution.start_date),
+        end_date=date_to_pb(substitution.end_date),
+        reason=substitution.reason,
+    )
+
+
+def agreement_from_pb(message: pb.Agreement) -> Agreement:
+    return Agreement(
+        id="",
+        person_id="",
+        town_id="",
+        village_id="",
+        worker=message.worker,
+        signed_date=required_date(message.signed_date, "agreement.signed_date"),
+        document_reference=message.document_reference,
+    )
+
+
+def agreement_to_pb(agreement: Agreement) -> pb.Agreement:
+    return pb.Agreement(
+        name=agreement.name,
+        town=f"towns/{agreement.town_id}",
+        village=f"towns/{agreement.town_id}/villages/{agreement.village_id}",
+        worker=agreement.worker,
+        signed_date=date_to_pb(agreement.signed_date),
+        document_reference=agreement.document_reference,
+    )
+
+
+def missing_agreement_to_pb(row: MissingAgreementRow) -> pb.MissingAgreement:
+    return pb.MissingAgreement(
+        person=row.person.name,
+        display_name=row.person.display_name,
+        village=row.person.village,
+        worker=row.worker,
+        reason=_MISSING_PB[row.reason],
+        latest_agreement=row.latest_agreement.name if row.latest_agreement else "",
     )

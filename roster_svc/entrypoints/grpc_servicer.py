@@ -11,9 +11,14 @@ from sgz.roster.v1 import roster_pb2 as pb
 from sgz.roster.v1 import roster_pb2_grpc
 
 from roster_svc.adapters.hr_client import HrClient
+from roster_svc.adapters.id_vault import IdVault
+from roster_svc.domain.persons import PersonStatus
 from roster_svc.domain.stations import StationStandard, standard_on
+from roster_svc.domain.workdays import WorkdayCalendar
 from roster_svc.entrypoints import convert
-from roster_svc.service_layer import places, stations
+from roster_svc.service_layer import care as care_uc
+from roster_svc.service_layer import caseloads, persons, places, stations
+from roster_svc.service_layer.care import CareDeps
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names
 from sgz_runtime.identity import current_caller
@@ -32,13 +37,17 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
         uow: Callable[[], RosterUnitOfWork],
         *,
         hr: HrClient,
+        vault: IdVault,
         station_standards: list[StationStandard],
         today: Callable[[], date] = today_in_china,
+        care: CareDeps | None = None,
     ):
         self._uow = uow
         self._hr = hr
+        self._vault = vault
         self._station_standards = station_standards
         self._today = today
+        self._care = care or CareDeps(WorkdayCalendar())
 
     def CreateTown(self, request: pb.CreateTownRequest, context: grpc.ServicerContext) -> pb.Town:
         town = convert.town_from_pb(request.town, request.town_id)
@@ -139,3 +148,306 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             request.page_token,
         )
         return convert.compliance_summary_to_pb(summary, page, token, today)
+
+    # --- Persons (R1, R2), status history and timelines (R6) ---
+
+    def _deps(self) -> persons.Deps:
+        return persons.Deps(self._vault, self._today())
+
+    def CreatePerson(
+        self, request: pb.CreatePersonRequest, context: grpc.ServicerContext
+    ) -> pb.Person:
+        status = convert.optional_status_from_pb(request.status) or PersonStatus.DISPERSED
+        view = persons.create_person(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            convert.person_from_pb(request.person),
+            request.person.id_number,
+            request.person.village,
+            convert.required_date(request.start_date, "start_date"),
+            status,
+        )
+        return convert.person_to_pb(view)
+
+    def GetPerson(self, request: pb.GetPersonRequest, context: grpc.ServicerContext) -> pb.Person:
+        view = persons.get_person(self._uow(), self._deps(), current_caller(), request.name)
+        return convert.person_to_pb(view)
+
+    def ListPersons(
+        self, request: pb.ListPersonsRequest, context: grpc.ServicerContext
+    ) -> pb.ListPersonsResponse:
+        found, token = persons.list_persons(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.parent,
+            convert.optional_status_from_pb(request.status),
+            request.worker,
+            convert.date_from_pb(request.as_of_date, "as_of_date"),
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListPersonsResponse(
+            persons=[convert.person_to_pb(v) for v in found], next_page_token=token
+        )
+
+    def UpdatePerson(
+        self, request: pb.UpdatePersonRequest, context: grpc.ServicerContext
+    ) -> pb.Person:
+        fields = convert.update_fields(request.update_mask, persons.UPDATABLE)
+        view = persons.update_person(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.person.name,
+            convert.person_from_pb(request.person),
+            request.person.village,
+            request.person.etag,
+            fields,
+        )
+        return convert.person_to_pb(view)
+
+    def LookupPerson(
+        self, request: pb.LookupPersonRequest, context: grpc.ServicerContext
+    ) -> pb.Person:
+        view = persons.lookup_person(self._uow(), self._deps(), current_caller(), request.id_number)
+        return convert.person_to_pb(view)
+
+    def RevealPersonIdNumber(
+        self, request: pb.RevealPersonIdNumberRequest, context: grpc.ServicerContext
+    ) -> pb.RevealPersonIdNumberResponse:
+        number = persons.reveal_id_number(
+            self._uow(), self._deps(), current_caller(), request.name, request.purpose
+        )
+        return pb.RevealPersonIdNumberResponse(name=request.name, id_number=number)
+
+    def ChangePersonStatus(
+        self, request: pb.ChangePersonStatusRequest, context: grpc.ServicerContext
+    ) -> pb.Person:
+        view = persons.change_status(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.name,
+            convert.status_from_pb(request.status, "status"),
+            convert.required_date(request.effective_date, "effective_date"),
+            request.reason,
+            request.request_id,
+        )
+        return convert.person_to_pb(view)
+
+    def GetPersonTimeline(
+        self, request: pb.GetPersonTimelineRequest, context: grpc.ServicerContext
+    ) -> pb.PersonTimeline:
+        timeline = persons.get_timeline(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.name,
+            convert.period_from_pb(request.period),
+        )
+        return convert.timeline_to_pb(timeline)
+
+    def ListPersonTimelines(
+        self, request: pb.ListPersonTimelinesRequest, context: grpc.ServicerContext
+    ) -> pb.ListPersonTimelinesResponse:
+        found, token = persons.list_timelines(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.parent,
+            request.worker,
+            convert.period_from_pb(request.period),
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListPersonTimelinesResponse(
+            timelines=[convert.timeline_to_pb(t) for t in found], next_page_token=token
+        )
+
+    # --- Self-care assessments (R3) and re-assessments (R4) ---
+
+    def CreateAssessment(
+        self, request: pb.CreateAssessmentRequest, context: grpc.ServicerContext
+    ) -> pb.Assessment:
+        assessment = convert.assessment_from_pb(request.assessment, "")
+        created = care_uc.create_assessment(
+            self._uow(), self._deps(), current_caller(), request.parent, assessment
+        )
+        return convert.assessment_to_pb(created)
+
+    def ListAssessments(
+        self, request: pb.ListAssessmentsRequest, context: grpc.ServicerContext
+    ) -> pb.ListAssessmentsResponse:
+        found, token = care_uc.list_assessments(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.parent,
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListAssessmentsResponse(
+            assessments=[convert.assessment_to_pb(a) for a in found], next_page_token=token
+        )
+
+    def CreateReassessment(
+        self, request: pb.CreateReassessmentRequest, context: grpc.ServicerContext
+    ) -> pb.Reassessment:
+        created = care_uc.create_reassessment(
+            self._uow(),
+            self._deps(),
+            self._care,
+            current_caller(),
+            request.parent,
+            convert.required_date(request.reassessment.reported_date, "reassessment.reported_date"),
+            request.reassessment.description,
+        )
+        return convert.reassessment_to_pb(created)
+
+    def ListReassessments(
+        self, request: pb.ListReassessmentsRequest, context: grpc.ServicerContext
+    ) -> pb.ListReassessmentsResponse:
+        found, token = care_uc.list_reassessments(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.parent,
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListReassessmentsResponse(
+            reassessments=[convert.reassessment_to_pb(r) for r in found], next_page_token=token
+        )
+
+    def SummarizeCareMonths(
+        self, request: pb.SummarizeCareMonthsRequest, context: grpc.ServicerContext
+    ) -> pb.SummarizeCareMonthsResponse:
+        rows, token = care_uc.summarize_care_months(
+            self._uow(),
+            current_caller(),
+            request.parent,
+            convert.period_from_pb(request.period),
+            request.page_size,
+            request.page_token,
+        )
+        return pb.SummarizeCareMonthsResponse(
+            care_months=[
+                pb.CareMonth(
+                    town=r.town,
+                    month=convert.date_to_pb(r.month),
+                    care_level=convert.care_level_to_pb(r.care_level),
+                    person_months=r.person_months,
+                    person_days=r.person_days,
+                )
+                for r in rows
+            ],
+            next_page_token=token,
+        )
+
+    # --- Assignments, substitutes and four-party agreements (R5) ---
+
+    def CreateAssignment(
+        self, request: pb.CreateAssignmentRequest, context: grpc.ServicerContext
+    ) -> pb.Assignment:
+        created = caseloads.create_assignment(
+            self._uow(),
+            self._deps(),
+            self._hr,
+            current_caller(),
+            request.parent,
+            request.assignment.worker,
+            convert.required_date(request.assignment.start_date, "assignment.start_date"),
+        )
+        return convert.assignment_to_pb(created)
+
+    def ListAssignments(
+        self, request: pb.ListAssignmentsRequest, context: grpc.ServicerContext
+    ) -> pb.ListAssignmentsResponse:
+        rows, token = caseloads.list_assignments(
+            self._uow(),
+            current_caller(),
+            request.parent,
+            convert.period_from_pb(request.period),
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListAssignmentsResponse(
+            assignments=[convert.assignment_to_pb(r.assignment, r.end_date) for r in rows],
+            next_page_token=token,
+        )
+
+    def ListCaseloads(
+        self, request: pb.ListCaseloadsRequest, context: grpc.ServicerContext
+    ) -> pb.ListCaseloadsResponse:
+        found = caseloads.list_caseloads(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.parent,
+            convert.date_from_pb(request.as_of_date, "as_of_date"),
+        )
+        return pb.ListCaseloadsResponse(
+            caseloads=[pb.Caseload(worker=w, person_count=n) for w, n in found]
+        )
+
+    def CreateSubstitution(
+        self, request: pb.CreateSubstitutionRequest, context: grpc.ServicerContext
+    ) -> pb.Substitution:
+        substitution = convert.substitution_from_pb(request.substitution, "")
+        created = caseloads.create_substitution(
+            self._uow(), self._hr, current_caller(), request.parent, substitution
+        )
+        return convert.substitution_to_pb(created)
+
+    def ListSubstitutions(
+        self, request: pb.ListSubstitutionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListSubstitutionsResponse:
+        found, token = caseloads.list_substitutions(
+            self._uow(), current_caller(), request.parent, request.page_size, request.page_token
+        )
+        return pb.ListSubstitutionsResponse(
+            substitutions=[convert.substitution_to_pb(s) for s in found], next_page_token=token
+        )
+
+    def CreateAgreement(
+        self, request: pb.CreateAgreementRequest, context: grpc.ServicerContext
+    ) -> pb.Agreement:
+        agreement = convert.agreement_from_pb(request.agreement)
+        created = caseloads.create_agreement(
+            self._uow(), self._deps(), current_caller(), request.parent, agreement
+        )
+        return convert.agreement_to_pb(created)
+
+    def ListAgreements(
+        self, request: pb.ListAgreementsRequest, context: grpc.ServicerContext
+    ) -> pb.ListAgreementsResponse:
+        found, token = caseloads.list_agreements(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.parent,
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListAgreementsResponse(
+            agreements=[convert.agreement_to_pb(a) for a in found], next_page_token=token
+        )
+
+    def ListMissingAgreements(
+        self, request: pb.ListMissingAgreementsRequest, context: grpc.ServicerContext
+    ) -> pb.ListMissingAgreementsResponse:
+        rows, token = caseloads.list_missing_agreements(
+            self._uow(),
+            self._deps(),
+            current_caller(),
+            request.parent,
+            convert.date_from_pb(request.as_of_date, "as_of_date"),
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListMissingAgreementsResponse(
+            missing_agreements=[convert.missing_agreement_to_pb(r) for r in rows],
+            next_page_token=token,
+        )

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from roster_svc.adapters.person_repository import (
+    CaseloadRepository,
+    HistoryRepository,
+    PersonRepository,
+    SqlCaseloadRepository,
+    SqlHistoryRepository,
+    SqlPersonRepository,
+)
 from roster_svc.adapters.repository import (
     SqlTownRepository,
     SqlVillageRepository,
@@ -18,14 +26,23 @@ class RosterUnitOfWork(UnitOfWork, Protocol):
     towns: TownRepository
     villages: VillageRepository
     stations: StationRepository
+    persons: PersonRepository
+    history: HistoryRepository
+    caseloads: CaseloadRepository
 
 
 class SqlRosterUnitOfWork(SqlUnitOfWork):
     towns: TownRepository
     villages: VillageRepository
     stations: StationRepository
+    persons: PersonRepository
+    history: HistoryRepository
+    caseloads: CaseloadRepository
 
     def _open(self) -> None:
         self.towns = SqlTownRepository(self.session)
         self.villages = SqlVillageRepository(self.session)
         self.stations = SqlStationRepository(self.session)
+        self.persons = SqlPersonRepository(self.session)
+        self.history = SqlHistoryRepository(self.session)
+        self.caseloads = SqlCaseloadRepository(self.session)
