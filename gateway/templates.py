@@ -95,6 +95,8 @@ def parse(text: str) -> PathTemplate:
             variable, eq, sub = inner.partition("=")
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", variable):
                 raise TemplateError(f"bad variable {variable!r}")
+            if any(s.variable == variable for s in segments):
+                raise TemplateError(f"{variable} is bound twice")
             for sub_part in sub.split("/") if eq else ["*"]:
                 segments.append(_plain_segment(sub_part, variable))
         else:
@@ -114,8 +116,6 @@ def _compile(text: str, segments: tuple[Segment, ...], verb: str) -> PathTemplat
         group = segments[i : max(j, i + 1)]
         piece = "/".join(_segment_regex(s) for s in group)
         if var is not None:
-            if var in variables:
-                raise TemplateError(f"{var} is bound twice")
             variables.append(var)
             piece = f"({piece})"
         pattern.append("/" + piece)
