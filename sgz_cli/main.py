@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sgz_cli import roster, status, up
+from sgz_cli import ledger, roster, status, up
 
 app = typer.Typer(
     name="sgz",
@@ -16,3 +16,4 @@ app = typer.Typer(
 app.command("up")(up.up)
 app.command("status")(status.status)
 app.add_typer(roster.app, name="roster")
+app.add_typer(ledger.app, name="ledger")
