@@ -16,6 +16,7 @@ class ProgramState:
     """One program as supervisor sees it: RUNNING, STARTING, BACKOFF, EXITED, FATAL, ..."""
 
     name: str
+    group: str
     state: str
     pid: int
     description: str
@@ -50,17 +51,27 @@ class Supervisor:
         infos: list[dict[str, Any]] = self._call("getAllProcessInfo")
         return {
             info["name"]: ProgramState(
-                info["name"], info["statename"], int(info["pid"]), info["description"]
+                info["name"],
+                info["group"],
+                info["statename"],
+                int(info["pid"]),
+                info["description"],
             )
             for info in infos
         }
 
     def stop_program(self, name: str) -> None:
         """Stops a program until start_program; supervisor does not restart it meanwhile."""
-        self._call("stopProcess", name, True)
+        self._call("stopProcess", self._qualified(name), True)
 
     def start_program(self, name: str) -> None:
-        self._call("startProcess", name, True)
+        self._call("startProcess", self._qualified(name), True)
+
+    def _qualified(self, name: str) -> str:
+        found = self.programs().get(name)
+        if found is None or found.group == name:
+            return name
+        return f"{found.group}:{name}"
 
     def answers(self) -> bool:
         try:

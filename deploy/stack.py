@@ -152,19 +152,27 @@ class Stack:
         """Polls supervisord and /healthz, drawing a table, until every service serves."""
         deadline = time.monotonic() + timeout_s
         with httpx.Client() as client, Live(console=self.console, transient=False) as live:
-            while True:
-                if stopping.is_set():
-                    return Outcome.STOPPED
-                if self.supervisord_exited():
-                    return Outcome.SUPERVISOR_EXITED
-                self.refresh()
-                self.check_health(client)
-                live.update(self._progress(deadline - time.monotonic()))
-                if self.health is not None and self.health.serving:
-                    return Outcome.HEALTHY
-                if time.monotonic() >= deadline:
-                    return Outcome.TIMED_OUT
-                stopping.wait(_POLL_S)
+            outcome = self._poll_until_healthy(client, live, deadline, stopping)
+        if not self.console.is_terminal:
+            self.console.line()  # Live leaves its last table unterminated off a terminal
+        return outcome
+
+    def _poll_until_healthy(
+        self, client: httpx.Client, live: Live, deadline: float, stopping: threading.Event
+    ) -> Outcome:
+        while True:
+            if stopping.is_set():
+                return Outcome.STOPPED
+            if self.supervisord_exited():
+                return Outcome.SUPERVISOR_EXITED
+            self.refresh()
+            self.check_health(client)
+            live.update(self._progress(deadline - time.monotonic()))
+            if self.health is not None and self.health.serving:
+                return Outcome.HEALTHY
+            if time.monotonic() >= deadline:
+                return Outcome.TIMED_OUT
+            stopping.wait(_POLL_S)
 
     def _health_of(self, program: str) -> tuple[bool, str]:
         if program == "gateway":
@@ -263,8 +271,9 @@ class Stack:
         self.refresh()
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-            # supervisord stops one program at a time, each within its stopwaitsecs.
-            limit = len(MODULES) * (self.settings.grace_s + STOP_MARGIN_S) + 5
+            # supervisord stops one group at a time (the gateway, then the services), each
+            # within its stopwaitsecs.
+            limit = 2 * (self.settings.grace_s + STOP_MARGIN_S) + 5
             try:
                 process.wait(timeout=limit)
             except subprocess.TimeoutExpired:

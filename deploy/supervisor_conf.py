@@ -21,6 +21,9 @@ MODULES: dict[str, str] = {
     "gateway": "gateway",
 }
 
+#: The supervisor group of the five services: supervisorctl names them `services:roster`.
+SERVICES_GROUP = "services"
+
 #: Seconds supervisor waits past the servers' grace before it kills a program.
 STOP_MARGIN_S = 5
 
@@ -131,9 +134,10 @@ def render(
         "[supervisorctl]",
         f"serverurl=unix://{layout.socket}",
     ]
+    # One group for the services, started together and stopped together; the gateway after
+    # them, so supervisor starts it last and, on shutdown, stops it first.
+    lines += ["", f"[group:{SERVICES_GROUP}]", f"programs={','.join(SERVICES)}", "priority=100"]
     for program, module in MODULES.items():
-        # The services share one priority and the gateway comes after them, so supervisor
-        # starts the services first and, on shutdown, stops the gateway before them.
         priority = 200 if program == "gateway" else 100
         lines += [
             "",

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from sgz_runtime.config import SERVICES
+from tests.conftest import BACKEND
 from tests.e2e.conftest import (
     HEALTHY_WITHIN_S,
     RunningStack,
@@ -58,6 +59,11 @@ def test_the_stack_reports_every_service_serving_within_60_s(stack: RunningStack
     for service, entry in body["services"].items():
         assert entry["status"] == "SERVING"
         assert entry["address"].endswith(f":{stack.ports[service]}")
+    databases = sorted(p.name for p in stack.data_dir.glob("*.db"))
+    if BACKEND == "postgres":
+        assert databases == []  # every service is on its own PostgreSQL database
+    else:
+        assert "roster.db" in databases
     print(f"healthy after {stack.healthy_after_s:.1f} s")
 
 

@@ -33,8 +33,12 @@ def test_every_service_and_the_gateway_is_a_restarted_program_with_its_own_log(
     settings = _settings(tmp_path / "data")
     options = _load(settings, tmp_path)
 
-    programs = {pc.name: pc for g in options.process_group_configs for pc in g.process_configs}
+    groups = {g.name: g for g in options.process_group_configs}
+    programs = {pc.name: pc for g in groups.values() for pc in g.process_configs}
     assert set(programs) == {*SERVICES, "gateway"}
+    # Started together, stopped together, after the gateway has stopped.
+    assert {pc.name for pc in groups["services"].process_configs} == set(SERVICES)
+    assert groups["gateway"].priority > groups["services"].priority
     for name, program in programs.items():
         assert program.command == f"'/opt/a python/bin/python' -m {MODULES[name]}"
         assert program.autorestart is not False
@@ -42,7 +46,6 @@ def test_every_service_and_the_gateway_is_a_restarted_program_with_its_own_log(
         assert program.stopwaitsecs > settings.grace_s
         assert program.stdout_logfile == str(tmp_path / "data" / "logs" / f"{name}.log")
         assert program.redirect_stderr
-    assert programs["gateway"].priority > programs["roster"].priority
     assert options.nodaemon
     [server] = options.server_configs
     assert server["file"] == str(tmp_path / "data" / "run" / "supervisor.sock")
