@@ -9,6 +9,7 @@ own path and each parameter is one segment, as OpenAPI wants.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -186,31 +187,28 @@ class _Schemas:
 
 
 def _singular(collection: str) -> str:
+    """A guess, for collections no resource pattern names."""
     if collection.endswith("ies"):
         return collection[:-3] + "y"
-    if collection.endswith("s"):
+    if collection.endswith("s") and not collection.endswith("ss"):
         return collection[:-1]
-    return collection + "_id"
+    return collection + "Id"
 
 
-def _resource_patterns(field: FieldDescriptor) -> list[str]:
-    """The google.api.resource patterns the field holds a name of, if annotated."""
-    options = field.GetOptions()
-    owner = field.containing_type
-    assert owner is not None
-    if field.name == "name":
-        resource = owner.GetOptions().Extensions[resource_pb2.resource]
-        if resource.pattern:
-            return list(resource.pattern)
-    reference = options.Extensions[resource_pb2.resource_reference]
-    wanted = reference.type or reference.child_type
-    if not wanted:
-        return []
-    for message in _messages_of(owner.file, set()):
-        resource = message.GetOptions().Extensions[resource_pb2.resource]
-        if resource.type == wanted:
-            return list(resource.pattern) if reference.type else []
-    return []
+def _collection_names(backends: list[Backend]) -> dict[str, str]:
+    """Collection -> the name of its id in resource patterns: `towns/{town}` gives towns -> town.
+    One name per collection, so that one URL gets one OpenAPI path whatever RPC it serves."""
+    names: dict[str, str] = {}
+    seen: set[str] = set()
+    for backend in backends:
+        for message in _messages_of(backend.file, seen):
+            resource = message.GetOptions().Extensions[resource_pb2.resource]
+            for pattern in resource.pattern:
+                pieces = pattern.split("/")
+                for previous, piece in itertools.pairwise(pieces):
+                    if piece.startswith("{") and piece.endswith("}") and "{" not in previous:
+                        names.setdefault(previous, piece[1:-1])
+    return names
 
 
 def _messages_of(file: FileDescriptor, seen: set[str]) -> Iterator[Descriptor]:
@@ -247,6 +245,7 @@ class _Document:
     def __init__(self, backends: list[Backend], comments: dict[str, str]):
         self.backends = backends
         self.schemas = _Schemas(comments)
+        self.collections = _collection_names(backends)
 
     def path_of(self, route: Route) -> tuple[str, list[dict[str, Any]]]:
         """The OpenAPI path of the route and its path parameters."""
@@ -291,7 +290,7 @@ class _Document:
             if len(group) == 1 and group[0].literal is None:
                 parts.append(parameter(variable, variable, about))
                 continue
-            names = self._wildcard_names(field, group)
+            names = self._wildcard_names(variable, group)
             shape = "/".join(s.literal or "*" for s in group)
             for segment, name in zip(group, names, strict=True):
                 if segment.literal is not None:
@@ -302,26 +301,16 @@ class _Document:
         path = "/" + "/".join(parts) + (f":{route.template.verb}" if route.template.verb else "")
         return path, parameters
 
-    def _wildcard_names(self, field: FieldDescriptor, group: list[Segment]) -> list[str]:
-        """A name per segment: from the resource pattern when one fits, else the collection."""
-        for pattern in _resource_patterns(field):
-            pieces = pattern.split("/")
-            if len(pieces) != len(group):
-                continue
-            names = []
-            for piece, segment in zip(pieces, group, strict=True):
-                is_var = piece.startswith("{") and piece.endswith("}")
-                if segment.literal is not None and piece == segment.literal:
-                    names.append(piece)
-                elif segment.literal is None and segment.wildcard == "*" and is_var:
-                    names.append(piece[1:-1])
-                else:
-                    break
-            else:
-                return names
+    def _wildcard_names(self, variable: str, group: list[Segment]) -> list[str]:
+        """A name per segment: literals stay, a wildcard is named for the collection before it."""
         names, previous = [], ""
         for segment in group:
-            names.append(segment.literal or _singular(previous or field.name))
+            if segment.literal is not None:
+                names.append(segment.literal)
+            elif previous:
+                names.append(self.collections.get(previous) or _singular(previous))
+            else:
+                names.append(variable.rsplit(".", 1)[-1])
             previous = segment.literal or ""
         return names
 
