@@ -11,7 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from roster_svc.adapters import orm
@@ -255,7 +266,7 @@ class SqlPersonRepository:
                 _W.person_id,
                 _W.worker,
                 _W.start_date,
-                func.lead(_W.start_date)
+                func.lead(_W.start_date, type_=Date)
                 .over(partition_by=_W.person_id, order_by=_W.start_date)
                 .label("end_date"),
             )
@@ -390,7 +401,7 @@ class SqlCaseloadRepository:
                 _W.person_id,
                 _W.worker,
                 _W.start_date,
-                func.lead(_W.start_date)
+                func.lead(_W.start_date, type_=Date)
                 .over(partition_by=_W.person_id, order_by=_W.start_date)
                 .label("end_date"),
             )

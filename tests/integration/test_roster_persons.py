@@ -416,3 +416,304 @@ def test_timelines_of_a_town_are_paged_and_filtered_by_worker(services) -> None:
         metadata=CITY,
     )
     assert sorted(t.person for t in outside.timelines) == sorted(p.name for p in people[:2])
+
+
+# --- Self-care assessments (R3) and re-assessments (R4) ---
+
+
+def _answers(unable: int) -> dict[str, int]:
+    indicators = ["eating", "dressing", "transferring", "toileting", "indoor_walking", "bathing"]
+    return {
+        name: pb.INDICATOR_ANSWER_UNABLE if i < unable else pb.INDICATOR_ANSWER_ABLE
+        for i, name in enumerate(indicators)
+    }
+
+
+def _assess(roster: Any, person: str, day: str, unable: int) -> pb.Assessment:
+    made: pb.Assessment = roster.CreateAssessment(
+        pb.CreateAssessmentRequest(
+            parent=person,
+            assessment=pb.Assessment(
+                assessor="如皋市民康评估中心", assessment_date=_d(day), **_answers(unable)
+            ),
+        ),
+        metadata=CITY,
+    )
+    return made
+
+
+def test_care_level_is_derived_from_the_six_answers_and_kept_as_history(services) -> None:  # type: ignore[no-untyped-def]
+    """Rules R3 and R6: 0 fails self-care, 1-3 partial, 4-6 full loss; levels are dated."""
+    roster, _ = services
+    person = _person(roster, ID_A, start="2024-01-01")
+    assert _assess(roster, person.name, "2024-01-05", 0).care_level == pb.CARE_LEVEL_SELF_CARE
+    assert _assess(roster, person.name, "2024-03-01", 3).care_level == pb.CARE_LEVEL_PARTIAL
+    assert _assess(roster, person.name, "2024-06-01", 4).care_level == pb.CARE_LEVEL_FULL_LOSS
+    timeline = roster.GetPersonTimeline(
+        pb.GetPersonTimelineRequest(name=person.name, period=_period("2024-01-01", "2024-06-30")),
+        metadata=CITY,
+    )
+    assert [(c.care_level, _iso(c.start_date), _iso(c.end_date)) for c in timeline.care_levels] == [
+        (pb.CARE_LEVEL_SELF_CARE, "2024-01-05", "2024-03-01"),
+        (pb.CARE_LEVEL_PARTIAL, "2024-03-01", "2024-06-01"),
+        (pb.CARE_LEVEL_FULL_LOSS, "2024-06-01", "2024-07-01"),
+    ]
+    assert roster.GetPerson(pb.GetPersonRequest(name=person.name), metadata=CITY).care_level == (
+        pb.CARE_LEVEL_FULL_LOSS
+    )
+
+
+def test_assessment_with_a_missing_indicator_is_refused_citing_r3(services) -> None:  # type: ignore[no-untyped-def]
+    roster, _ = services
+    person = _person(roster, ID_A)
+    answers = _answers(1)
+    del answers["bathing"]
+    with pytest.raises(grpc.RpcError) as info:
+        roster.CreateAssessment(
+            pb.CreateAssessmentRequest(
+                parent=person.name,
+                assessment=pb.Assessment(
+                    assessor="评估中心", assessment_date=_d("2024-02-01"), **answers
+                ),
+            ),
+            metadata=CITY,
+        )
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _rule_of(info.value) == "R3"
+    assert _fields_of(info.value) == ["assessment.bathing"]
+    listed = roster.ListAssessments(pb.ListAssessmentsRequest(parent=person.name), metadata=CITY)
+    assert list(listed.assessments) == []
+
+
+def test_reported_change_is_due_in_ten_chinese_working_days(services) -> None:  # type: ignore[no-untyped-def]
+    """Rule R4: counted over the 2024 National Day holiday (Oct 1-7 off, Sep 29 and Oct 12 on)."""
+    roster, _ = services
+    person = _person(roster, ID_A, start="2024-01-01")
+    opened = roster.CreateReassessment(
+        pb.CreateReassessmentRequest(
+            parent=person.name,
+            reassessment=pb.Reassessment(reported_date=_d("2024-09-27"), description="摔倒后卧床"),
+        ),
+        metadata=CITY,
+    )
+    # Sep 29 (Sun, worked), Sep 30, Oct 8, 9, 10, 11, 12 (Sat, worked), 14, 15, 16.
+    assert _iso(opened.due_date) == "2024-10-16"
+    assert opened.due_date_basis == pb.CALENDAR_BASIS_OFFICIAL
+    assert opened.assessment == ""
+    done = _assess(roster, person.name, "2024-10-10", 2)
+    listed = roster.ListReassessments(
+        pb.ListReassessmentsRequest(parent=person.name), metadata=CITY
+    )
+    assert [r.assessment for r in listed.reassessments] == [done.name]
+
+
+# --- Assignments, substitutes, caseloads and agreements (R5) ---
+
+
+def _assign(roster: Any, person: str, worker: str, day: str) -> pb.Assignment:
+    made: pb.Assignment = roster.CreateAssignment(
+        pb.CreateAssignmentRequest(
+            parent=person, assignment=pb.Assignment(worker=worker, start_date=_d(day))
+        ),
+        metadata=CITY,
+    )
+    return made
+
+
+def test_assignment_to_a_worker_of_another_town_is_refused_and_writes_nothing(services) -> None:  # type: ignore[no-untyped-def]
+    """Rule R5: the worker party is a worker of the person's own town (asked of HR)."""
+    roster, hr = services
+    person = _person(roster, ID_A)
+    stranger = _worker(hr, town="towns/xicheng")
+    with pytest.raises(grpc.RpcError) as info:
+        _assign(roster, person.name, stranger, "2024-02-01")
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _rule_of(info.value) == "R5"
+    with pytest.raises(grpc.RpcError) as info:
+        _assign(roster, person.name, "workers/nobody", "2024-02-01")
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    got = roster.GetPerson(pb.GetPersonRequest(name=person.name), metadata=CITY)
+    assert got.worker == ""
+
+
+def test_only_a_dispersed_person_is_assigned(services) -> None:  # type: ignore[no-untyped-def]
+    """Rule R1: a person in an institution has no home-visit worker."""
+    roster, hr = services
+    person = _person(roster, ID_A, start="2024-01-01")
+    roster.ChangePersonStatus(
+        pb.ChangePersonStatusRequest(
+            name=person.name,
+            status=pb.PERSON_STATUS_IN_INSTITUTION,
+            effective_date=_d("2024-02-01"),
+        ),
+        metadata=CITY,
+    )
+    with pytest.raises(grpc.RpcError) as info:
+        _assign(roster, person.name, _worker(hr), "2024-03-01")
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _rule_of(info.value) == "R1"
+
+
+def test_caseloads_and_assignment_history_of_every_worker(services) -> None:  # type: ignore[no-untyped-def]
+    roster, hr = services
+    wang, zhao = _worker(hr), _worker(hr)
+    a, b = _person(roster, ID_A), _person(roster, _check("32062119500101002"))
+    _assign(roster, a.name, wang, "2024-01-01")
+    _assign(roster, b.name, wang, "2024-01-01")
+    _assign(roster, b.name, zhao, "2024-04-01")
+    loads = roster.ListCaseloads(
+        pb.ListCaseloadsRequest(parent="towns/chengdong", as_of_date=_d("2024-05-01")),
+        metadata=CITY,
+    )
+    assert sorted((c.worker, c.person_count) for c in loads.caseloads) == sorted(
+        [(wang, 1), (zhao, 1)]
+    )
+    history = roster.ListAssignments(
+        pb.ListAssignmentsRequest(
+            parent="towns/chengdong", period=_period("2024-03-01", "2024-06-30"), page_size=2
+        ),
+        metadata=CITY,
+    )
+    rest = roster.ListAssignments(
+        pb.ListAssignmentsRequest(
+            parent="towns/chengdong",
+            period=_period("2024-03-01", "2024-06-30"),
+            page_size=2,
+            page_token=history.next_page_token,
+        ),
+        metadata=CITY,
+    )
+    spans = [
+        (s.worker, s.person, _iso(s.start_date), _iso(s.end_date))
+        for s in [*history.assignments, *rest.assignments]
+    ]
+    assert sorted(spans) == sorted(
+        [
+            (wang, a.name, "2024-03-01", "2024-07-01"),
+            (wang, b.name, "2024-03-01", "2024-04-01"),
+            (zhao, b.name, "2024-04-01", "2024-07-01"),
+        ]
+    )
+
+
+def test_persons_missing_an_agreement_are_listed(services) -> None:  # type: ignore[no-untyped-def]
+    """Rule R5: none signed, or the worker changed since the latest one."""
+    roster, hr = services
+    wang, zhao = _worker(hr), _worker(hr)
+    a = _person(roster, ID_A)
+    b = _person(roster, _check("32062119500101003"))
+    _assign(roster, a.name, wang, "2024-01-01")
+    _assign(roster, b.name, wang, "2024-01-01")
+    signed = roster.CreateAgreement(
+        pb.CreateAgreementRequest(
+            parent=a.name,
+            agreement=pb.Agreement(
+                worker=wang, signed_date=_d("2024-01-02"), document_reference="城东-2024-001"
+            ),
+        ),
+        metadata=CITY,
+    )
+    assert signed.town == "towns/chengdong" and signed.village == a.village
+    with pytest.raises(grpc.RpcError) as info:
+        roster.CreateAgreement(
+            pb.CreateAgreementRequest(
+                parent=b.name,
+                agreement=pb.Agreement(
+                    worker=zhao, signed_date=_d("2024-01-02"), document_reference="城东-2024-002"
+                ),
+            ),
+            metadata=CITY,
+        )
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _rule_of(info.value) == "R5"
+
+    def missing(day: str) -> list[tuple[str, int]]:
+        found = roster.ListMissingAgreements(
+            pb.ListMissingAgreementsRequest(parent="towns/chengdong", as_of_date=_d(day)),
+            metadata=CITY,
+        )
+        return sorted((m.person, m.reason) for m in found.missing_agreements)
+
+    assert missing("2024-02-01") == [(b.name, pb.MISSING_AGREEMENT_REASON_NONE)]
+    _assign(roster, a.name, zhao, "2024-03-01")
+    assert missing("2024-03-02") == sorted(
+        [
+            (b.name, pb.MISSING_AGREEMENT_REASON_NONE),
+            (a.name, pb.MISSING_AGREEMENT_REASON_WORKER_CHANGED),
+        ]
+    )
+
+
+def test_substitute_is_named_only_by_a_chief_and_never_overlaps(services) -> None:  # type: ignore[no-untyped-def]
+    roster, hr = services
+    wang, zhao = _worker(hr), _worker(hr)
+    substitution = pb.Substitution(
+        worker=zhao, substitute=wang, start_date=_d("2024-02-01"), end_date=_d("2024-02-08")
+    )
+    worker = as_caller(role=Role.STATION_WORKER, level=ScopeLevel.TOWN, scope="towns/chengdong")
+    with pytest.raises(grpc.RpcError) as info:
+        roster.CreateSubstitution(
+            pb.CreateSubstitutionRequest(parent="towns/chengdong", substitution=substitution),
+            metadata=worker,
+        )
+    assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    chief = as_caller(role=Role.STATION_CHIEF, level=ScopeLevel.TOWN, scope="towns/chengdong")
+    roster.CreateSubstitution(
+        pb.CreateSubstitutionRequest(parent="towns/chengdong", substitution=substitution),
+        metadata=chief,
+    )
+    overlapping = pb.Substitution(
+        worker=zhao, substitute=wang, start_date=_d("2024-02-05"), end_date=_d("2024-02-10")
+    )
+    with pytest.raises(grpc.RpcError) as info:
+        roster.CreateSubstitution(
+            pb.CreateSubstitutionRequest(parent="towns/chengdong", substitution=overlapping),
+            metadata=chief,
+        )
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    listed = roster.ListSubstitutions(
+        pb.ListSubstitutionsRequest(parent="towns/chengdong"), metadata=chief
+    )
+    assert len(listed.substitutions) == 1
+
+
+# --- What finance reads (F2) ---
+
+
+def test_person_months_by_care_level_per_town_during_a_period(services) -> None:  # type: ignore[no-untyped-def]
+    """Rule F2 reads: months dispersed in the period at each care level, by town."""
+    roster, _ = services
+    a = _person(roster, ID_A, start="2024-01-01")
+    _assess(roster, a.name, "2024-01-01", 5)
+    _assess(roster, a.name, "2024-02-15", 2)
+    roster.ChangePersonStatus(
+        pb.ChangePersonStatusRequest(
+            name=a.name, status=pb.PERSON_STATUS_IN_INSTITUTION, effective_date=_d("2024-03-10")
+        ),
+        metadata=CITY,
+    )
+    b = _person(roster, ID_B, village="towns/xicheng/villages/xinhua", start="2024-02-10")
+    assert b.town == "towns/xicheng"
+    found = roster.SummarizeCareMonths(
+        pb.SummarizeCareMonthsRequest(parent="towns/-", period=_period("2024-01-01", "2024-03-31")),
+        metadata=CITY,
+    )
+    rows = [
+        (r.town, _iso(r.month), r.care_level, r.person_months, r.person_days)
+        for r in found.care_months
+    ]
+    assert rows == [
+        ("towns/chengdong", "2024-01-01", pb.CARE_LEVEL_FULL_LOSS, 1, 31),
+        ("towns/chengdong", "2024-02-01", pb.CARE_LEVEL_PARTIAL, 0, 15),
+        ("towns/chengdong", "2024-02-01", pb.CARE_LEVEL_FULL_LOSS, 1, 14),
+        ("towns/chengdong", "2024-03-01", pb.CARE_LEVEL_PARTIAL, 1, 9),
+        ("towns/xicheng", "2024-02-01", pb.CARE_LEVEL_UNSPECIFIED, 0, 20),
+        ("towns/xicheng", "2024-03-01", pb.CARE_LEVEL_UNSPECIFIED, 1, 31),
+    ]
+    town_only = roster.SummarizeCareMonths(
+        pb.SummarizeCareMonthsRequest(
+            parent="towns/xicheng", period=_period("2024-01-01", "2024-03-31")
+        ),
+        metadata=as_caller(role=Role.TOWN_HEAD, level=ScopeLevel.TOWN, scope="towns/xicheng"),
+    )
+    assert {r.town for r in town_only.care_months} == {"towns/xicheng"}
