@@ -367,7 +367,8 @@ def entry_row(
         cells["更正说明"] = f"更正第{seq}条：{entry.get('correctionReason', '')}"
     else:
         cells = _cells_for(kind, payload)
-    occurred = _instant(str(entry.get("occurTime", "")))
+    # A correction speaks of the day of the entry it corrects.
+    occurred = _instant(str((original or entry).get("occurTime", "")))
     person = directory.person(str(about.get("person", "")))
     cells["姓名"] = person.display_name
     cells["身份证号"] = person.id_number
@@ -423,6 +424,8 @@ def export_ledger(
                     original = gateway.call("GET", f"/v1/{entry['corrects']}")
                 rows += 1
                 for col, value in enumerate(entry_row(entry, directory, original)):
+                    if value == "":
+                        continue  # a blank cell, not an empty text
                     if isinstance(value, dt.datetime):
                         sheet.write_datetime(rows, col, value, moment)
                     elif isinstance(value, dt.date):
