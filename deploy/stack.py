@@ -167,9 +167,10 @@ class Stack:
                 return Outcome.SUPERVISOR_EXITED
             self.refresh()
             self.check_health(client)
-            live.update(self._progress(deadline - time.monotonic()))
             if self.health is not None and self.health.serving:
+                live.update(self._progress("sgz: every service is serving"))
                 return Outcome.HEALTHY
+            live.update(self._progress(f"Starting sgz ({deadline - time.monotonic():.0f} s left)"))
             if time.monotonic() >= deadline:
                 return Outcome.TIMED_OUT
             stopping.wait(_POLL_S)
@@ -184,8 +185,8 @@ class Stack:
             return False, "unknown"
         return found.serving, found.status
 
-    def _progress(self, remaining_s: float) -> Table:
-        table = Table(title=f"Starting sgz ({max(0.0, remaining_s):.0f} s left)")
+    def _progress(self, title: str) -> Table:
+        table = Table(title=title)
         table.add_column("program")
         table.add_column("process")
         table.add_column("health")
@@ -335,7 +336,8 @@ def run(
                 f"[green]sgz is up[/] in {time.monotonic() - started:.1f} s: [bold]{stack.url}[/]",
                 f"services: {', '.join(f'{s}={settings.address_of(s)}' for s in SERVICES)}",
                 "Ctrl-C stops it.",
-            )
+            ),
+            soft_wrap=True,
         )
         return 0 if stack.watch(stopping) else 1
     finally:
