@@ -20,8 +20,8 @@ from google.type import date_pb2
 from sgz.hr.v1 import hr_pb2, hr_pb2_grpc
 from sgz.roster.v1 import roster_pb2 as rpb
 from sgz.roster.v1 import roster_pb2_grpc
+from sgz.visit.v1 import ledger_pb2, visit_pb2_grpc
 from sgz.visit.v1 import visit_pb2 as pb
-from sgz.visit.v1 import visit_pb2_grpc
 
 from hr_svc.app import build as build_hr
 from roster_svc.app import build as build_roster
@@ -329,6 +329,23 @@ def test_a_week_of_visits_escalations_deadlines_and_a_move_to_an_institution(sta
     following = _due(s, WEEK.next(), worker=s.worker)
     assert sorted(d.person for d in following.due) == sorted([p1, p2])
     assert all(d.missed and not d.visited for d in following.due)
+    # V7: every item of the week is a ledger entry of the town, and the chain holds.
+    entries = s.visits.ListLedgerEntries(
+        ledger_pb2.ListLedgerEntriesRequest(parent=TOWN, page_size=100), metadata=CITY
+    ).ledger_entries
+    kinds = [
+        ledger_pb2.LedgerEntryKind.Name(e.kind).removeprefix("LEDGER_ENTRY_KIND_") for e in entries
+    ]
+    assert sorted(kinds) == sorted(
+        ["VISIT"] * 3
+        + ["ESCALATION"] * 3
+        + ["CONTACT"] * 2
+        + ["ARRANGEMENT"] * 2
+        + ["ASSISTANCE"]
+        + ["OUTCOME"] * 2
+    )
+    verified = s.visits.VerifyLedger(ledger_pb2.VerifyLedgerRequest(town=TOWN), metadata=CITY)
+    assert verified.holds and verified.entries_checked == len(entries)
     missed = s.visits.ListMissedWeeks(
         pb.ListMissedWeeksRequest(person=p3, start_week=str(WEEK), end_week=str(WEEK.next())),
         metadata=CITY,
