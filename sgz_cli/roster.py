@@ -103,10 +103,25 @@ def write_report(report: ImportReport, path: Path) -> None:
                 out.writerow([x.row_number, x.column, x.reason, x.rule, kind])
 
 
+def town_parent(town: str | None, has_town_column: bool) -> str:
+    """The import's parent: the town given, or `towns/-` for a file whose rows name theirs."""
+    if town:
+        return town if town.startswith("towns/") else f"towns/{town}"
+    if not has_town_column:
+        raise FileProblem("give --town, or a 乡镇（街道） column naming each row's town")
+    return "towns/-"
+
+
 @app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv")],
-    town: Annotated[str, typer.Option(help="The town the file belongs to, towns/{town}.")],
+    town: Annotated[
+        str | None,
+        typer.Option(
+            help="The town the file belongs to, towns/{town}. Without it, each row names its "
+            "town in a 乡镇（街道） column (a city-wide file)."
+        ),
+    ] = None,
     valid_only: Annotated[
         bool, typer.Option("--valid-only", help="Import the good rows even if others are bad.")
     ] = False,
@@ -129,10 +144,9 @@ def import_file(
     """Import a town's roster file: every row is checked first; a file with bad rows imports
     nothing unless --valid-only. Re-importing the same file changes nothing."""
     console = Console()
-    if not town.startswith("towns/"):
-        town = f"towns/{town}"
     try:
         found, rows = read_rows(file)
+        parent = town_parent(town, "town" in found.columns)
     except FileProblem as exc:
         console.print(f"[red]{file.name}: {exc}[/]")
         raise typer.Exit(2) from None
@@ -149,7 +163,7 @@ def import_file(
 
             report = run_import(
                 rows,
-                town,
+                parent,
                 http_sender(client),
                 valid_only=valid_only,
                 assessor=assessor,

@@ -32,6 +32,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "bathing": ("自主洗澡",),
     "assessor": ("评估机构", "评估人", "第三方评估机构"),
     "assessed_date": ("评估日期",),
+    # A city-wide file names each row's town (id, administrative code or name); see --town.
+    "town": ("乡镇（街道）", "乡镇(街道)", "乡镇", "镇（街道）", "街道（乡镇）"),
 }
 REQUIRED = ("display_name", "id_number", "village")
 #: The header each field is reported and exported under.

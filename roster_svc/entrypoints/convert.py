@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import TypeVar
 
@@ -14,6 +15,7 @@ from roster_svc.adapters.person_repository import MissingAgreementRow
 from roster_svc.domain import resident_id
 from roster_svc.domain.assessments import INDICATORS, Assessment, Reassessment
 from roster_svc.domain.assignments import Agreement, Assignment, MissingReason, Substitution
+from roster_svc.domain.person_import import ImportDefaults, ImportRow, Problem
 from roster_svc.domain.persons import CareLevel, Period, Person, PersonStatus, Timeline
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
 from roster_svc.domain.resident_id import Gender
@@ -29,6 +31,7 @@ from roster_svc.domain.stations import (
     registration_timeliness,
 )
 from roster_svc.domain.workdays import CalendarBasis
+from roster_svc.service_layer.person_import import ImportOptions, ImportResult
 from roster_svc.service_layer.persons import PersonView
 from sgz_runtime.errors import InvalidArgument
 
@@ -238,6 +241,62 @@ def compliance_summary_to_pb(
         ],
         stations=[compliance_to_pb(c) for c in page],
         next_page_token=token,
+    )
+
+
+# --- Import of a town's roster file (item 8) ---
+
+_IMPORT_FIELDS = (
+    "display_name",
+    "id_number",
+    "village",
+    "address",
+    "phone",
+    "eating",
+    "dressing",
+    "transferring",
+    "toileting",
+    "indoor_walking",
+    "bathing",
+    "assessor",
+    "assessed_date",
+    "town",
+)
+
+
+def import_rows_from_pb(rows: Iterable[pb.PersonImportRow]) -> list[ImportRow]:
+    return [ImportRow(r.row_number, *(getattr(r, f) for f in _IMPORT_FIELDS)) for r in rows]
+
+
+def import_options_from_pb(request: pb.ImportPersonsRequest) -> ImportOptions:
+    return ImportOptions(
+        validate_only=request.validate_only,
+        valid_only=request.valid_only,
+        defaults=ImportDefaults(
+            assessor=request.assessor,
+            assessed_date=date_from_pb(request.assessed_date, "assessed_date"),
+        ),
+        start_date=date_from_pb(request.start_date, "start_date"),
+    )
+
+
+def _problem_to_pb(problem: Problem) -> pb.ImportRowProblem:
+    return pb.ImportRowProblem(
+        row_number=problem.row_number,
+        field=problem.field,
+        reason=problem.reason,
+        rule=problem.rule,
+    )
+
+
+def import_result_to_pb(result: ImportResult) -> pb.ImportPersonsResponse:
+    return pb.ImportPersonsResponse(
+        valid_rows=result.valid_rows,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        errors=[_problem_to_pb(p) for p in result.errors],
+        warnings=[_problem_to_pb(p) for p in result.warnings],
     )
 
 

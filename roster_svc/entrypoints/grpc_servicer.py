@@ -17,7 +17,7 @@ from roster_svc.domain.stations import StationStandard, standard_on
 from roster_svc.domain.workdays import WorkdayCalendar
 from roster_svc.entrypoints import convert
 from roster_svc.service_layer import care as care_uc
-from roster_svc.service_layer import caseloads, persons, places, stations
+from roster_svc.service_layer import caseloads, person_import, persons, places, stations
 from roster_svc.service_layer.care import CareDeps
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names
@@ -148,6 +148,22 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             request.page_token,
         )
         return convert.compliance_summary_to_pb(summary, page, token, today)
+
+    # --- Import of a town's roster file (item 8) ---
+
+    def ImportPersons(
+        self, request: pb.ImportPersonsRequest, context: grpc.ServicerContext
+    ) -> pb.ImportPersonsResponse:
+        result = person_import.import_persons(
+            self._uow(),
+            self._vault,
+            current_caller(),
+            request.parent,
+            convert.import_rows_from_pb(request.rows),
+            convert.import_options_from_pb(request),
+            self._today(),
+        )
+        return convert.import_result_to_pb(result)
 
     # --- Persons (R1, R2), status history and timelines (R6) ---
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from roster_svc.adapters.person_import_repository import (
+    PersonImportRepository,
+    SqlPersonImportRepository,
+)
 from roster_svc.adapters.person_repository import (
     CaseloadRepository,
     HistoryRepository,
@@ -29,6 +33,7 @@ class RosterUnitOfWork(UnitOfWork, Protocol):
     persons: PersonRepository
     history: HistoryRepository
     caseloads: CaseloadRepository
+    imports: PersonImportRepository
 
 
 class SqlRosterUnitOfWork(SqlUnitOfWork):
@@ -38,6 +43,7 @@ class SqlRosterUnitOfWork(SqlUnitOfWork):
     persons: PersonRepository
     history: HistoryRepository
     caseloads: CaseloadRepository
+    imports: PersonImportRepository
 
     def _open(self) -> None:
         self.towns = SqlTownRepository(self.session)
@@ -46,3 +52,4 @@ class SqlRosterUnitOfWork(SqlUnitOfWork):
         self.persons = SqlPersonRepository(self.session)
         self.history = SqlHistoryRepository(self.session)
         self.caseloads = SqlCaseloadRepository(self.session)
+        self.imports = SqlPersonImportRepository(self.session)
