@@ -1,0 +1,283 @@
+"""In-memory fakes of the roster's person repositories and unit of work, for use-case tests.
+Writes are kept only when the use case commits, like the SQL unit of work."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from roster_svc.adapters.person_repository import (
+    AssignmentSpanRow,
+    MissingAgreementRow,
+    PersonQuery,
+)
+from roster_svc.domain import history
+from roster_svc.domain.assessments import Assessment, Reassessment
+from roster_svc.domain.assignments import Agreement, Assignment, Substitution, missing_reason
+from roster_svc.domain.persons import Facts, Period, Person, PersonStatus, StatusChange, as_of
+from roster_svc.domain.places import Town, Village
+
+
+@dataclass
+class State:
+    towns: dict[str, Town] = field(default_factory=dict)
+    villages: dict[tuple[str, str], Village] = field(default_factory=dict)
+    persons: dict[str, Person] = field(default_factory=dict)
+    statuses: list[StatusChange] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    reassessments: list[Reassessment] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    substitutions: list[Substitution] = field(default_factory=list)
+    agreements: list[Agreement] = field(default_factory=list)
+
+    def facts(self, person_id: str, day: dt.date) -> Facts:
+        return Facts(
+            as_of(history.status_spans(s for s in self.statuses if s.person_id == person_id), day),
+            as_of(
+                history.care_level_spans(a for a in self.assessments if a.person_id == person_id),
+                day,
+            ),
+            as_of(
+                history.worker_spans(a for a in self.assignments if a.person_id == person_id), day
+            )
+            or "",
+        )
+
+
+class FakeTowns:
+    def __init__(self, state: State):
+        self.s = state
+
+    def get(self, town_id: str) -> Town | None:
+        return self.s.towns.get(town_id)
+
+    def list(self, after: str | None, limit: int) -> list[Town]:
+        return [self.s.towns[k] for k in sorted(self.s.towns) if after is None or k > after][:limit]
+
+
+class FakeVillages:
+    def __init__(self, state: State):
+        self.s = state
+
+    def get(self, town_id: str, village_id: str) -> Village | None:
+        return self.s.villages.get((town_id, village_id))
+
+
+class FakePersons:
+    def __init__(self, state: State):
+        self.s = state
+
+    def add(self, person: Person) -> None:
+        self.s.persons[person.id] = person
+
+    def get(self, person_id: str) -> Person | None:
+        return self.s.persons.get(person_id)
+
+    def get_by_hash(self, id_hash: str) -> Person | None:
+        return next((p for p in self.s.persons.values() if p.id_hash == id_hash), None)
+
+    def upsert_many(self, persons: Sequence[Person]) -> set[str]:
+        inserted: set[str] = set()
+        for person in persons:
+            found = self.get_by_hash(person.id_hash)
+            if found is None:
+                self.s.persons[person.id] = person
+                inserted.add(person.id)
+            else:
+                person.id = found.id
+                self.s.persons[found.id] = person
+        return inserted
+
+    def list_page(
+        self, query: PersonQuery, after: str | None, limit: int
+    ) -> list[tuple[Person, Facts]]:
+        found = []
+        for pid in sorted(self.s.persons):
+            p = self.s.persons[pid]
+            if p.town_id != query.town_id or (after is not None and pid <= after):
+                continue
+            if query.village_id is not None and p.village_id != query.village_id:
+                continue
+            facts = self.s.facts(pid, query.day)
+            if query.status is not None and facts.status is not query.status:
+                continue
+            if query.worker is not None and facts.worker != query.worker:
+                continue
+            found.append((p, facts))
+        return found[:limit]
+
+    def facts(self, person_ids: Sequence[str], day: dt.date) -> dict[str, Facts]:
+        return {i: self.s.facts(i, day) for i in person_ids}
+
+    def list_involving_worker(
+        self,
+        town_id: str,
+        village_id: str | None,
+        worker: str,
+        period: Period,
+        after: str | None,
+        limit: int,
+    ) -> list[Person]:
+        persons = [
+            p
+            for p, _ in self.list_page(PersonQuery(town_id, village_id, period.start), after, 10**9)
+        ]
+        found = []
+        for p in persons:
+            timeline = history.timelines(
+                [p], [], [], self.s.assignments, self.s.substitutions, period
+            )[0]
+            if any(s.value == worker for s in timeline.assignments) or any(
+                s.value[1] == worker for s in timeline.substitutes
+            ):
+                found.append(p)
+        return found[:limit]
+
+
+class FakeHistory:
+    def __init__(self, state: State):
+        self.s = state
+
+    def add_status(self, change: StatusChange) -> None:
+        self.s.statuses.append(change)
+
+    def add_statuses(self, changes: Sequence[StatusChange]) -> None:
+        self.s.statuses.extend(changes)
+
+    def status_by_request_id(self, request_id: str) -> StatusChange | None:
+        return next((c for c in self.s.statuses if c.request_id == request_id), None)
+
+    def statuses(self, person_ids: Sequence[str]) -> list[StatusChange]:
+        return [c for c in self.s.statuses if c.person_id in person_ids]
+
+    def add_assessment(self, assessment: Assessment) -> None:
+        self.s.assessments.append(assessment)
+
+    def assessments(self, person_ids: Sequence[str]) -> list[Assessment]:
+        return [a for a in self.s.assessments if a.person_id in person_ids]
+
+    def list_assessments(self, person_id: str, after: str | None, limit: int) -> list[Assessment]:
+        return sorted(self.assessments([person_id]), key=lambda a: a.assessment_date)[:limit]
+
+    def add_reassessment(self, reassessment: Reassessment) -> None:
+        self.s.reassessments.append(reassessment)
+
+    def open_reassessments(self, person_id: str) -> list[Reassessment]:
+        return [
+            r for r in self.s.reassessments if r.person_id == person_id and r.assessment_id is None
+        ]
+
+    def list_reassessments(
+        self, person_id: str, after: str | None, limit: int
+    ) -> list[Reassessment]:
+        return [r for r in self.s.reassessments if r.person_id == person_id][:limit]
+
+    def town_events(self, town_ids: Sequence[str]) -> Any:
+        people = [(p.id, p.town_id) for p in self.s.persons.values() if p.town_id in town_ids]
+        ids = [i for i, _ in people]
+        return people, self.statuses(ids), self.assessments(ids)
+
+
+class FakeCaseloads:
+    def __init__(self, state: State):
+        self.s = state
+
+    def add_assignment(self, assignment: Assignment) -> None:
+        self.s.assignments.append(assignment)
+
+    def assignments(self, person_ids: Sequence[str]) -> list[Assignment]:
+        return [a for a in self.s.assignments if a.person_id in person_ids]
+
+    def assignment_spans(
+        self, town_id: str, period: Period, after: tuple[str, str, str] | None, limit: int
+    ) -> list[AssignmentSpanRow]:
+        raise NotImplementedError
+
+    def caseloads(self, town_id: str, day: dt.date) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for p in self.s.persons.values():
+            facts = self.s.facts(p.id, day)
+            if p.town_id == town_id and facts.status is PersonStatus.DISPERSED and facts.worker:
+                counts[facts.worker] = counts.get(facts.worker, 0) + 1
+        return sorted(counts.items())
+
+    def add_substitution(self, substitution: Substitution) -> None:
+        self.s.substitutions.append(substitution)
+
+    def substitutions_of(
+        self, town_id: str, workers: Sequence[str] | None = None
+    ) -> list[Substitution]:
+        return [
+            s
+            for s in self.s.substitutions
+            if s.town_id == town_id and (workers is None or s.worker in workers)
+        ]
+
+    def list_substitutions(self, town_id: str, after: str | None, limit: int) -> list[Substitution]:
+        return self.substitutions_of(town_id)[:limit]
+
+    def add_agreement(self, agreement: Agreement) -> None:
+        self.s.agreements.append(agreement)
+
+    def list_agreements(self, person_id: str, after: str | None, limit: int) -> list[Agreement]:
+        return [a for a in self.s.agreements if a.person_id == person_id][:limit]
+
+    def missing_agreements(
+        self, town_id: str, day: dt.date, after: str | None, limit: int
+    ) -> list[MissingAgreementRow]:
+        rows = []
+        for pid in sorted(self.s.persons):
+            p = self.s.persons[pid]
+            facts = self.s.facts(pid, day)
+            if p.town_id != town_id or facts.status is not PersonStatus.DISPERSED:
+                continue
+            signed = sorted(
+                (a for a in self.s.agreements if a.person_id == pid and a.signed_date <= day),
+                key=lambda a: a.signed_date,
+            )
+            latest = signed[-1] if signed else None
+            reason = missing_reason(facts.worker, latest.worker if latest else None)
+            if reason is not None:
+                rows.append(MissingAgreementRow(p, facts.worker, reason, latest))
+        return rows[:limit]
+
+
+class FakeRosterUnitOfWork:
+    """Keeps what a use case committed; what it did not commit is thrown away on exit."""
+
+    def __init__(self, state: State | None = None):
+        self.state = state or State()
+        self.commits = 0
+
+    def __enter__(self) -> Self:
+        self._saved = copy.deepcopy(self.state)
+        self._bind(self.state)
+        return self
+
+    def _bind(self, state: State) -> None:
+        self.towns = FakeTowns(state)
+        self.villages = FakeVillages(state)
+        self.persons = FakePersons(state)
+        self.history = FakeHistory(state)
+        self.caseloads = FakeCaseloads(state)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed_since_enter():
+            self.state.__dict__.update(copy.deepcopy(self._saved).__dict__)
+
+    def _committed_since_enter(self) -> bool:
+        committed = getattr(self, "_commit_mark", None) == id(self._saved)
+        return committed
+
+    def commit(self) -> None:
+        self.commits += 1
+        self._commit_mark = id(self._saved)
