@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     free_ports,
     processes_of,
     sgz,
+    up_command,
 )
 
 pytestmark = pytest.mark.e2e
@@ -202,6 +203,22 @@ def _wait_all_serving(client: httpx.Client, within_s: float = 30) -> None:
     while client.get("/healthz").status_code != 200:
         assert time.monotonic() < deadline, "the stack did not serve again"
         time.sleep(0.1)
+
+
+def test_a_second_stack_on_the_same_data_dir_is_refused(stack: RunningStack) -> None:
+    other_ports = dict(zip(stack.ports, free_ports(len(stack.ports)), strict=True))
+
+    done = subprocess.run(
+        up_command(stack.data_dir, other_ports),
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1, done.stdout
+    assert "already running" in done.stdout
+    assert httpx.get(stack.url + "/healthz", timeout=5.0).status_code == 200
 
 
 def test_ctrl_c_stops_supervisor_and_every_program(stack: RunningStack) -> None:
