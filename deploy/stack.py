@@ -124,10 +124,6 @@ class Stack:
                 preexec_fn=_die_with_parent,
             )
 
-    @property
-    def supervisord_pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
-
     def supervisord_exited(self) -> bool:
         return self._process is None or self._process.poll() is not None
 
