@@ -31,8 +31,14 @@ from gateway import health
 from gateway.auth import Authenticator, development_authenticator
 from gateway.descriptors import Backend, load_backends, load_comments
 from gateway.openapi import document as openapi_document
-from gateway.transcoding import HTTP_METHODS, Router, build_request, message_class, response_json
-from gateway.transcoding import routes_of as _routes_of
+from gateway.transcoding import (
+    HTTP_METHODS,
+    Router,
+    build_request,
+    message_class,
+    response_json,
+    routes_of,
+)
 from sgz_runtime import errors, identity
 from sgz_runtime.config import Settings
 
@@ -40,24 +46,14 @@ log = logging.getLogger("sgz.gateway")
 access_log = logging.getLogger("sgz.gateway.access")
 
 REQUEST_ID_HEADER = "X-Request-Id"
+#: gRPC's default largest message: a bigger body could not be sent on anyway.
+MAX_BODY_BYTES = 4 * 1024 * 1024
 _GOOD_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 #: Reconnect quickly to a service that was down, so /healthz sees it come back within a second.
 _CHANNEL_OPTIONS = [
     ("grpc.initial_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 1000),
 ]
-_HTTP_TO_CODE = {
-    400: grpc.StatusCode.INVALID_ARGUMENT,
-    401: grpc.StatusCode.UNAUTHENTICATED,
-    403: grpc.StatusCode.PERMISSION_DENIED,
-    404: grpc.StatusCode.NOT_FOUND,
-    405: grpc.StatusCode.UNIMPLEMENTED,
-    409: grpc.StatusCode.ABORTED,
-    429: grpc.StatusCode.RESOURCE_EXHAUSTED,
-    501: grpc.StatusCode.UNIMPLEMENTED,
-    503: grpc.StatusCode.UNAVAILABLE,
-    504: grpc.StatusCode.DEADLINE_EXCEEDED,
-}
 
 
 class Gateway:
@@ -69,7 +65,7 @@ class Gateway:
         self.settings = settings
         self.authenticator = authenticator
         self.backends = backends
-        self.routes, self.route_problems = _routes_of(backends)
+        self.routes, self.route_problems = routes_of(backends)
         self.router = Router(self.routes)
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._calls: dict[str, grpc.aio.UnaryUnaryMultiCallable[Message, Message]] = {}
@@ -111,9 +107,8 @@ class Gateway:
         request.state.route = route.template.text
         try:
             caller = await self.authenticator.authenticate(request)
-            message = build_request(
-                route, match.bindings, request.query_params.multi_items(), await request.body()
-            )
+            body = await _read_body(request)
+            message = build_request(route, match.bindings, request.query_params.multi_items(), body)
         except errors.DomainError as exc:
             return gw_errors.domain_error_response(exc)
         metadata = (
@@ -142,6 +137,18 @@ class Gateway:
         return JSONResponse(self._openapi)
 
 
+async def _read_body(request: Request) -> bytes:
+    """The body, refused past MAX_BODY_BYTES without reading the rest."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise errors.InvalidArgument(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _method_not_allowed(method: str, allowed: list[str]) -> Response:
     rich = gw_errors.bare_status(
         grpc.StatusCode.UNIMPLEMENTED, f"{method} is not allowed here; use {', '.join(allowed)}"
@@ -155,7 +162,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow", "")
         return _method_not_allowed(request.method, [m.strip() for m in allowed.split(",") if m])
-    code = _HTTP_TO_CODE.get(exc.status_code, grpc.StatusCode.UNKNOWN)
+    code = gw_errors.CODE_OF_HTTP.get(exc.status_code, grpc.StatusCode.UNKNOWN)
     rich = gw_errors.bare_status(code, str(exc.detail))
     headers = dict(exc.headers) if exc.headers else None
     return gw_errors.error_response(rich, http_status=exc.status_code, headers=headers)
@@ -245,6 +252,8 @@ def create_app(
         return await gateway.openapi(request)
 
     async def api(request: Request) -> Response:
+        if request.url.path in ("/healthz", "/openapi.json"):  # reached by another method
+            return _method_not_allowed(request.method, ["GET"])
         try:
             return await gateway.transcode(request)
         except Exception as exc:  # one shape for every failure, even a bug of ours

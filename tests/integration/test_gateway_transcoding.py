@@ -438,3 +438,24 @@ async def test_unknown_route_is_404_and_wrong_method_405_listing_the_allowed(
     assert wrong.status_code == 405
     assert set(wrong.headers["Allow"].split(", ")) == {"GET", "PATCH", "DELETE"}
     assert wrong.json()["error"]["code"] == 405
+
+
+async def test_body_larger_than_a_grpc_message_is_refused_unsent(
+    client: httpx.AsyncClient, recorder: tuple[Recorder, int]
+) -> None:
+    from gateway.app import MAX_BODY_BYTES
+
+    huge = b'{"title": "' + b"x" * MAX_BODY_BYTES + b'"}'
+    response = await client.patch("/v1/shelves/s1", content=huge)
+    assert response.status_code == 400
+    assert response.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert arrived(recorder) == []
+
+
+async def test_gateway_own_pages_refuse_other_methods_in_the_error_shape(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/healthz")
+    assert response.status_code == 405
+    assert response.headers["Allow"]
+    assert response.json()["error"]["code"] == 405
