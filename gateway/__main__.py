@@ -19,6 +19,7 @@ def main() -> None:
         log_config=None,  # uvicorn's own lines go through the JSON logs too
         access_log=False,  # the gateway writes its own, without query strings
         timeout_graceful_shutdown=int(current.grace_s),
+        loop="asyncio",  # grpc.aio runs on the standard event loop
     )
 
 
