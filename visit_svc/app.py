@@ -15,6 +15,7 @@ from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.server import ServiceSpec
 from visit_svc.adapters.facts_queries import SqlFactsUnitOfWork
+from visit_svc.adapters.repository import PolicyCache
 from visit_svc.adapters.roster_client import GrpcRosterClient
 from visit_svc.entrypoints.grpc_servicer import VisitServicer
 from visit_svc.service_layer.common import system_clock
@@ -33,10 +34,11 @@ def build(settings: Settings) -> ServiceSpec:
     factory = session_factory(engine)
     roster_channel = channel_to("roster", [ROSTER_SERVICE], settings)
     own = VisitSettings()
+    policy_cache = PolicyCache()
 
     def register(server: grpc.Server) -> None:
         servicer = VisitServicer(
-            lambda: SqlVisitUnitOfWork(factory),
+            lambda: SqlVisitUnitOfWork(factory, policy_cache),
             GrpcRosterClient(roster_channel),
             system_clock,
             timedelta(seconds=own.clock_skew_s),

@@ -6,6 +6,8 @@ Core rather than mapped classes: a visit's checks are rows of their own, and the
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -95,11 +97,37 @@ class SqlRequestIdRepository:
         )
 
 
-class SqlPolicyRepository:
-    def __init__(self, session: Session):
-        self.session = session
+class PolicyCache:
+    """The policy versions, read at most every `ttl_s` seconds per process. Safe to share
+    because no version is ever backdated (rule V6): a version created now applies from a
+    later day, so a list a few seconds old answers every past or present day the same."""
 
-    def list(self) -> list[VisitPolicy]:
+    def __init__(self, ttl_s: float = 30.0):
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._loaded: tuple[float, list[VisitPolicy]] | None = None
+
+    def get(self) -> list[VisitPolicy] | None:
+        with self._lock:
+            if self._loaded is None or time.monotonic() - self._loaded[0] > self.ttl_s:
+                return None
+            return list(self._loaded[1])
+
+    def put(self, policies: list[VisitPolicy]) -> None:
+        with self._lock:
+            self._loaded = (time.monotonic(), list(policies))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._loaded = None
+
+
+class SqlPolicyRepository:
+    def __init__(self, session: Session, cache: PolicyCache | None = None):
+        self.session = session
+        self.cache = cache
+
+    def _load(self) -> list[VisitPolicy]:
         p, r = orm.visit_policies, orm.visit_policy_rules
         rules: dict[str, list[PolicyRule]] = {}
         for row in self.session.execute(select(r).order_by(r.c.version, r.c.finding)):
@@ -124,7 +152,18 @@ class SqlPolicyRepository:
             for row in self.session.execute(select(p).order_by(p.c.effective_from))
         ]
 
+    def list(self) -> list[VisitPolicy]:
+        cached = self.cache.get() if self.cache is not None else None
+        if cached is not None:
+            return cached
+        loaded = self._load()
+        if self.cache is not None:
+            self.cache.put(loaded)
+        return loaded
+
     def add(self, policy: VisitPolicy, created_by: str, created_at: datetime) -> None:
+        if self.cache is not None:
+            self.cache.clear()
         self.session.execute(
             insert(orm.visit_policies).values(
                 version=policy.version,

@@ -9,8 +9,6 @@ import grpc
 from sgz.visit.v1 import visit_pb2 as pb
 from sgz.visit.v1 import visit_pb2_grpc
 
-from sgz_runtime import paging
-from sgz_runtime.errors import InvalidArgument
 from sgz_runtime.identity import current_caller
 from visit_svc.adapters.roster_client import RosterClient
 from visit_svc.domain.escalations import Escalation
@@ -226,17 +224,9 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
     def ListVisitPolicies(
         self, request: pb.ListVisitPoliciesRequest, context: grpc.ServicerContext
     ) -> pb.ListVisitPoliciesResponse:
-        page = paging.parse(request.page_size, request.page_token)
-        found = policies.list_policies(self._uow(), current_caller())
-        start = 0
-        if page.after is not None:
-            versions = [p.version for p in found]
-            if page.after not in versions:
-                raise InvalidArgument.field("page_token", "is not a token this method issued")
-            start = versions.index(page.after) + 1
-        chunk = found[start : start + page.size]
-        more = start + page.size < len(found)
+        found, token = policies.list_policies(
+            self._uow(), current_caller(), request.page_size, request.page_token
+        )
         return pb.ListVisitPoliciesResponse(
-            policies=[convert.policy_to_pb(p) for p in chunk],
-            next_page_token=paging.next_token(chunk[-1].version if more else None),
+            policies=[convert.policy_to_pb(p) for p in found], next_page_token=token
         )

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from sgz_runtime import names
-from sgz_runtime.errors import AlreadyExists, FailedPrecondition, PermissionDenied
+from sgz_runtime import names, paging
+from sgz_runtime.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+)
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 from visit_svc.domain.policy import VisitPolicy, check_policy
 from visit_svc.domain.weeks import local_date
@@ -43,6 +48,19 @@ def create_policy(
     return policy
 
 
-def list_policies(uow: VisitUnitOfWork, caller: Caller) -> list[VisitPolicy]:
+def list_policies(
+    uow: VisitUnitOfWork, caller: Caller, page_size: int, page_token: str
+) -> tuple[list[VisitPolicy], str]:
+    """Every version, oldest effective date first; readable by any caller."""
+    page = paging.parse(page_size, page_token)
     with uow:
-        return uow.policies.list()
+        found = uow.policies.list()
+    start = 0
+    if page.after is not None:
+        versions = [p.version for p in found]
+        if page.after not in versions:
+            raise InvalidArgument.field("page_token", "is not a token this method issued")
+        start = versions.index(page.after) + 1
+    chunk = found[start : start + page.size]
+    more = start + page.size < len(found)
+    return chunk, paging.next_token(chunk[-1].version if more else None)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from sgz_runtime.uow import SqlUnitOfWork, UnitOfWork
 from visit_svc.adapters.ledger_repository import LedgerRepository, SqlLedgerRepository
 from visit_svc.adapters.repository import (
     EscalationRepository,
+    PolicyCache,
     PolicyRepository,
     RequestIdRepository,
     SqlEscalationRepository,
@@ -28,15 +31,22 @@ class VisitUnitOfWork(UnitOfWork, Protocol):
 
 
 class SqlVisitUnitOfWork(SqlUnitOfWork):
+    """`policies` may share a process-wide PolicyCache (the version list changes rarely and
+    never backdates)."""
+
     visits: VisitRepository
     escalations: EscalationRepository
     policies: PolicyRepository
     request_ids: RequestIdRepository
     ledger: LedgerRepository
 
+    def __init__(self, factory: sessionmaker[Session], policy_cache: PolicyCache | None = None):
+        super().__init__(factory)
+        self._policy_cache = policy_cache
+
     def _open(self) -> None:
         self.visits = SqlVisitRepository(self.session)
         self.escalations = SqlEscalationRepository(self.session)
-        self.policies = SqlPolicyRepository(self.session)
+        self.policies = SqlPolicyRepository(self.session, self._policy_cache)
         self.request_ids = SqlRequestIdRepository(self.session)
         self.ledger = SqlLedgerRepository(self.session)
