@@ -101,7 +101,7 @@ class Stack:
         self.gateway_error = "not started yet"
         self._process: subprocess.Popen[bytes] | None = None
         self._pids: dict[str, int] = {}
-        self._seen_pids: set[int] = set()
+        self._pids_of: dict[str, set[int]] = {}
         self._reported_fatal: set[str] = set()
 
     # -- starting ---------------------------------------------------------------------------
@@ -133,8 +133,17 @@ class Stack:
             self.programs = self.supervisor.programs()
         except SupervisorUnreachable:
             return self.programs
-        self._seen_pids.update(p.pid for p in self.programs.values() if p.pid)
+        for name, state in self.programs.items():
+            if state.pid:
+                self._pids_of.setdefault(name, set()).add(state.pid)
         return self.programs
+
+    def _seen_pids(self) -> set[int]:
+        return {pid for pids in self._pids_of.values() for pid in pids}
+
+    def exits(self, program: str) -> int:
+        """How often the program has exited (and been restarted) since the stack started."""
+        return max(0, len(self._pids_of.get(program, ())) - 1)
 
     def check_health(self, client: httpx.Client) -> None:
         try:
@@ -206,7 +215,10 @@ class Stack:
                 continue
             state = self.programs.get(program)
             process = "unknown" if state is None else state.state
-            if self.health is None and program != "gateway" and process == "RUNNING":
+            exits = self.exits(program)
+            if exits:
+                process += f", exited {exits} time{'s' if exits > 1 else ''}"
+            elif self.health is None and program != "gateway" and process == "RUNNING":
                 # Without the gateway nothing is known of its health; its log is not the news.
                 self.console.print(
                     f"{program} is running; its health is unknown without the gateway"
@@ -279,7 +291,7 @@ class Stack:
         self._sweep()
 
     def _sweep(self) -> None:
-        survivors = [p for p in self._seen_pids if _alive(p) and _runs_one_of_ours(p)]
+        survivors = [p for p in self._seen_pids() if _alive(p) and _runs_one_of_ours(p)]
         for pid in survivors:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)

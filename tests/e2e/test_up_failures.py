@@ -45,7 +45,7 @@ def test_up_gives_up_naming_the_service_that_never_serves_with_its_log(tmp_path:
     env = _env() | {"ROSTER_DATABASE_URL": f"postgresql://sgz@127.0.0.1:{closed}/nowhere"}
 
     done = subprocess.run(
-        up_command(tmp_path, ports, "--timeout=8"),
+        up_command(tmp_path, ports, "--timeout=15"),
         env=env,
         capture_output=True,
         text=True,
@@ -53,7 +53,7 @@ def test_up_gives_up_naming_the_service_that_never_serves_with_its_log(tmp_path:
     )
 
     assert done.returncode == 1, done.stdout
-    assert "not healthy after 8 s" in done.stdout
+    assert "not healthy after 15 s" in done.stdout
     assert "roster is not serving" in done.stdout
     assert "roster.log" in done.stdout  # the tail of its log follows
     for program in ("hr", "visit", "gateway"):
