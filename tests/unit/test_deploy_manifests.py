@@ -125,6 +125,18 @@ def test_each_service_may_be_given_its_own_database_url(service: str) -> None:
     assert (ref["name"], ref["key"], ref["optional"]) == ("sgz-databases", service, True)
 
 
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_each_program_runs_unprivileged_writing_only_its_data_volume(program: str) -> None:
+    pod = _one("Deployment", program)["spec"]["template"]["spec"]
+    container = _container(program)
+
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    [mount] = container["volumeMounts"]
+    assert mount["mountPath"] == _env(program)["SGZ_DATA_DIR"]
+
+
 def test_the_image_installs_the_lock_and_generates_the_stubs() -> None:
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     assert "pip install --no-cache-dir -r /app/requirements.lock" in dockerfile
