@@ -3,10 +3,13 @@ one transaction, so an item and its ledger entry (rule V7) commit together or no
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Protocol
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sgz_runtime.errors import Aborted
 from sgz_runtime.uow import SqlUnitOfWork, UnitOfWork
 from visit_svc.adapters.ledger_repository import LedgerRepository, SqlLedgerRepository
 from visit_svc.adapters.repository import (
@@ -43,6 +46,18 @@ class SqlVisitUnitOfWork(SqlUnitOfWork):
     def __init__(self, factory: sessionmaker[Session], policy_cache: PolicyCache | None = None):
         super().__init__(factory)
         self._policy_cache = policy_cache
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        super().__exit__(exc_type, exc, tb)
+        if isinstance(exc, IntegrityError):
+            # Core statements run at once, so a concurrent writer's key (a request id, a
+            # ledger position) surfaces here rather than at commit: the same answer, retry.
+            raise Aborted("a concurrent change conflicted with this one; retry") from None
 
     def _open(self) -> None:
         self.visits = SqlVisitRepository(self.session)
