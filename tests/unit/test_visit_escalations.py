@@ -130,7 +130,7 @@ def test_an_admission_needs_the_workers_assistance_before_it_resolves(uow, clien
             "",
             clock,
         )
-    assert info.value.rule == "V4"
+    assert info.value.rule == "V5"
     use.record_assistance(uow, CHIEF, e.name, cst(MONDAY, 9, 25), "filled the forms", "", clock)
     done = use.resolve_escalation(
         uow,
@@ -317,3 +317,20 @@ def test_an_admission_without_its_date_is_refused_citing_v8(uow, client, clock) 
         )
     assert info.value.rule == "V8"
     assert client.changes == []
+
+
+def test_a_declined_admission_resolves_without_the_later_steps(uow, client, clock) -> None:  # type: ignore[no-untyped-def]
+    """Rule V4: the person may refuse the move; the escalation closes with that outcome and
+    the roster is not touched."""
+    e = _open(uow, client, clock, CheckItem.HOUSE_SAFETY)
+    with pytest.raises(FailedPrecondition):
+        use.resolve_escalation(
+            uow, client, CHIEF, e.name, Outcome.DECLINED_BY_PERSON, None,
+            cst(MONDAY, 9, 20), "", "", clock,
+        )  # fmt: skip
+    _notify(uow, clock, e, cst(MONDAY, 9, 10))
+    done = use.resolve_escalation(
+        uow, client, CHIEF, e.name, Outcome.DECLINED_BY_PERSON, None,
+        cst(MONDAY, 9, 20), "本人拒绝入住", "", clock,
+    )  # fmt: skip
+    assert done.state is State.RESOLVED and client.changes == []

@@ -198,21 +198,25 @@ class Escalation:
         """Whether resolve() would succeed, without changing anything (checked before the
         roster is told of an admission)."""
         rule = _contact_rule(self.action)
-        ready = (
-            (State.ASSISTANCE_RECORDED,)
-            if self.assistance_required
-            else (
-                State.ACTION_ARRANGED,
-                State.ASSISTANCE_RECORDED,
-            )
-        )
-        self._require(ready, "resolve", "V4" if self.assistance_required else rule)
-        self._check_time(at, now, "resolve_time", rule)
         action = self.arranged_action or self.action
         if outcome not in OUTCOMES[action]:
             raise InvalidArgument.field(
                 "outcome", f"is not an outcome of {action.value}", rule=rule
             )
+        if outcome in (Outcome.DECLINED_BY_PERSON, Outcome.RESOLVED_OTHERWISE):
+            # The village was told; what followed is in the note.
+            ready: tuple[State, ...] = (
+                State.CONTACT_NOTIFIED,
+                State.ACTION_ARRANGED,
+                State.ASSISTANCE_RECORDED,
+            )
+        elif self.assistance_required:
+            # Rules V4, V5: the worker assists with the procedures before it is done.
+            ready = (State.ASSISTANCE_RECORDED,)
+        else:
+            ready = (State.ACTION_ARRANGED, State.ASSISTANCE_RECORDED)
+        self._require(ready, "resolve", rule)
+        self._check_time(at, now, "resolve_time", rule)
         if outcome is Outcome.ADMITTED_TO_INSTITUTION:
             if outcome_date is None:
                 raise InvalidArgument.field(

@@ -80,7 +80,7 @@ def record_visit(
     with uow:
         done = common.replayed(uow, request_id, METHOD, fingerprint)
         if done is not None:
-            return _existing(uow, done)
+            return _existing(uow, caller, done)
     now = clock()
     day = local_date(visit.visited_at)
     try:
@@ -100,13 +100,14 @@ def record_visit(
             done = common.replayed(uow, request_id, METHOD, fingerprint)
             if done is None:
                 raise
-            return _existing(uow, done)
+            return _existing(uow, caller, done)
 
 
-def _existing(uow: VisitUnitOfWork, name: str) -> Visit:
+def _existing(uow: VisitUnitOfWork, caller: Caller, name: str) -> Visit:
     found = uow.visits.get(name.removeprefix("visits/"))
     if found is None:  # the request id outlived its visit: impossible while rows are kept
         raise NotFound(name)
+    common.require_sees(caller, name, found.town, found.village, found.worker)
     return found
 
 
