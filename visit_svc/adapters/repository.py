@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from sgz_runtime.errors import Aborted
@@ -34,6 +34,26 @@ def _req_utc(value: datetime) -> datetime:
     result = _utc(value)
     assert result is not None
     return result
+
+
+# Built once: a statement object reused keeps its cache key, which SQLAlchemy would otherwise
+# work out again on every call of the record path.
+_GET_REQUEST = select(
+    orm.request_ids.c.method, orm.request_ids.c.body_hash, orm.request_ids.c.resource
+).where(orm.request_ids.c.request_id == bindparam("request_id"))
+_ADD_REQUEST = insert(orm.request_ids)
+_ADD_VISIT = insert(orm.visits)
+_ADD_CHECKS = insert(orm.visit_checks)
+_ADD_ESCALATION = insert(orm.escalations)
+_OPEN_FOR = (
+    select(orm.escalations)
+    .where(
+        orm.escalations.c.person == bindparam("person"),
+        orm.escalations.c.action == bindparam("action"),
+        orm.escalations.c.state.notin_([State.RESOLVED.value, State.CANCELLED.value]),
+    )
+    .order_by(orm.escalations.c.seq)
+)
 
 
 class RequestRecord(NamedTuple):
@@ -85,16 +105,11 @@ class SqlRequestIdRepository:
         self.session = session
 
     def get(self, request_id: str) -> RequestRecord | None:
-        t = orm.request_ids
-        row = self.session.execute(
-            select(t.c.method, t.c.body_hash, t.c.resource).where(t.c.request_id == request_id)
-        ).first()
+        row = self.session.execute(_GET_REQUEST, {"request_id": request_id}).first()
         return RequestRecord(row.method, row.body_hash, row.resource) if row else None
 
     def add(self, request_id: str, record: RequestRecord) -> None:
-        self.session.execute(
-            insert(orm.request_ids).values(request_id=request_id, **record._asdict())
-        )
+        self.session.execute(_ADD_REQUEST, {"request_id": request_id, **record._asdict()})
 
 
 class PolicyCache:
@@ -198,22 +213,23 @@ class SqlVisitRepository:
 
     def add(self, visit: Visit) -> None:
         self.session.execute(
-            insert(orm.visits).values(
-                id=visit.id,
-                person=visit.person,
-                town=visit.town,
-                village=visit.village,
-                worker=visit.worker,
-                substitute_for=visit.substitute_for,
-                visited_at=visit.visited_at,
-                week_start=week_start(local_date(visit.visited_at)),
-                notes=visit.notes,
-                recorded_by=visit.recorded_by,
-                recorded_at=visit.recorded_at,
-            )
+            _ADD_VISIT,
+            {
+                "id": visit.id,
+                "person": visit.person,
+                "town": visit.town,
+                "village": visit.village,
+                "worker": visit.worker,
+                "substitute_for": visit.substitute_for,
+                "visited_at": visit.visited_at,
+                "week_start": week_start(local_date(visit.visited_at)),
+                "notes": visit.notes,
+                "recorded_by": visit.recorded_by,
+                "recorded_at": visit.recorded_at,
+            },
         )
         self.session.execute(
-            insert(orm.visit_checks),
+            _ADD_CHECKS,
             [
                 {"visit_id": visit.id, "item": i.value, "result": c.result.value, "note": c.note}
                 for i, c in visit.checks.items()
@@ -342,7 +358,7 @@ class SqlEscalationRepository:
         self.session = session
 
     def add(self, escalation: Escalation) -> None:
-        self.session.execute(insert(orm.escalations).values(**_escalation_row(escalation)))
+        self.session.execute(_ADD_ESCALATION, _escalation_row(escalation))
 
     def get(self, escalation_id: str) -> Escalation | None:
         e = orm.escalations
@@ -363,17 +379,7 @@ class SqlEscalationRepository:
             raise Aborted(f"{escalation.name} changed since it was read; read it again")
 
     def open_for(self, person: str, action: Action) -> Escalation | None:
-        e = orm.escalations
-        query = (
-            select(e)
-            .where(
-                e.c.person == person,
-                e.c.action == action.value,
-                e.c.state.notin_([State.RESOLVED.value, State.CANCELLED.value]),
-            )
-            .order_by(e.c.seq)
-        )
-        row = self.session.execute(query).first()
+        row = self.session.execute(_OPEN_FOR, {"person": person, "action": action.value}).first()
         return _escalation(row) if row else None
 
     def for_visit(self, visit_id: str) -> list[Escalation]:
