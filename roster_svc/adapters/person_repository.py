@@ -28,7 +28,14 @@ from sqlalchemy.orm import Session
 from roster_svc.adapters import orm
 from roster_svc.domain.assessments import Assessment, Reassessment
 from roster_svc.domain.assignments import Agreement, Assignment, MissingReason, Substitution
-from roster_svc.domain.persons import Facts, Period, Person, PersonStatus, StatusChange
+from roster_svc.domain.persons import (
+    CareLevel,
+    Facts,
+    Period,
+    Person,
+    PersonStatus,
+    StatusChange,
+)
 
 _P = orm.persons.c
 _S = orm.status_changes.c
@@ -76,6 +83,15 @@ class PersonQuery:
     day: dt.date
     status: PersonStatus | None = None
     worker: str | None = None
+
+
+@dataclass(frozen=True)
+class TownEvents:
+    """(person, town) pairs, (person, date, status) and (person, date, care level) events."""
+
+    people: list[tuple[str, str]]
+    statuses: list[tuple[str, dt.date, PersonStatus]]
+    levels: list[tuple[str, dt.date, CareLevel]]
 
 
 @dataclass(frozen=True)
@@ -133,9 +149,7 @@ class HistoryRepository(Protocol):
     def list_reassessments(
         self, person_id: str, after: str | None, limit: int
     ) -> list[Reassessment]: ...
-    def town_events(
-        self, town_ids: Sequence[str]
-    ) -> tuple[list[tuple[str, str]], list[StatusChange], list[Assessment]]: ...
+    def town_events(self, town_ids: Sequence[str]) -> TownEvents: ...
 
 
 class CaseloadRepository(Protocol):
@@ -362,23 +376,24 @@ class SqlHistoryRepository:
         query = _after(select(Reassessment).where(r.person_id == person_id), r.id, after)
         return list(self.session.scalars(query.order_by(r.id).limit(limit)))
 
-    def town_events(
-        self, town_ids: Sequence[str]
-    ) -> tuple[list[tuple[str, str]], list[StatusChange], list[Assessment]]:
-        """(person id, town id) pairs, status changes and assessments of every person of the
-        towns: three queries, whatever their number."""
-        people = [
-            (i, t)
-            for i, t in self.session.execute(
-                select(_P.id, _P.town_id).where(_P.town_id.in_(town_ids))
-            )
-        ]
+    def town_events(self, town_ids: Sequence[str]) -> TownEvents:
+        """Every person of the towns with their status and care-level events, as plain rows:
+        three queries whatever their number, no ORM objects."""
         in_towns = select(_P.id).where(_P.town_id.in_(town_ids))
-        statuses = list(
-            self.session.scalars(select(StatusChange).where(_S.person_id.in_(in_towns)))
+        people = self.session.execute(select(_P.id, _P.town_id).where(_P.town_id.in_(town_ids)))
+        statuses = self.session.execute(
+            select(_S.person_id, _S.effective_date, _S.status).where(_S.person_id.in_(in_towns))
         )
-        assessed = list(self.session.scalars(select(Assessment).where(_A.person_id.in_(in_towns))))
-        return people, statuses, assessed
+        levels = self.session.execute(
+            select(_A.person_id, _A.assessment_date, _A.care_level).where(
+                _A.person_id.in_(in_towns)
+            )
+        )
+        return TownEvents(
+            [(i, t) for i, t in people],
+            [(p, d, s) for p, d, s in statuses],
+            [(p, d, c) for p, d, c in levels],
+        )
 
 
 class SqlCaseloadRepository:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from roster_svc.domain.assessments import Assessment
 from roster_svc.domain.assignments import Assignment, Substitution
@@ -20,6 +21,8 @@ from roster_svc.domain.persons import (
     clip,
     spans,
 )
+
+T = TypeVar("T")
 
 
 def status_spans(changes: Iterable[StatusChange]) -> list[Span[PersonStatus]]:
@@ -75,28 +78,39 @@ def timelines(
     return found
 
 
-def month_starts(period: Period) -> list[dt.date]:
-    """The first day of every calendar month overlapping period."""
+def month_windows(period: Period) -> list[tuple[dt.date, dt.date, dt.date]]:
+    """(first day of the month, first day inside period, end inside period) of every
+    calendar month overlapping period."""
     day = period.start.replace(day=1)
-    found: list[dt.date] = []
+    found: list[tuple[dt.date, dt.date, dt.date]] = []
     while day < period.end:
-        found.append(day)
-        day = (day + dt.timedelta(days=32)).replace(day=1)
+        next_month = (day + dt.timedelta(days=32)).replace(day=1)
+        found.append((day, max(day, period.start), min(next_month, period.end)))
+        day = next_month
     return found
 
 
+def _dated_spans(events: Sequence[tuple[dt.date, T]]) -> list[Span[T]]:
+    ordered = sorted(events, key=lambda e: e[0])
+    return [
+        Span(value, start, ordered[i + 1][0] if i + 1 < len(ordered) else None)
+        for i, (start, value) in enumerate(ordered)
+    ]
+
+
 def care_months(
-    statuses: Sequence[StatusChange], assessed: Sequence[Assessment], period: Period
+    statuses: Sequence[tuple[dt.date, PersonStatus]],
+    levels: Sequence[tuple[dt.date, CareLevel]],
+    months: Sequence[tuple[dt.date, dt.date, dt.date]],
 ) -> dict[tuple[dt.date, CareLevel | None], tuple[int, int]]:
-    """One person's (month, care level) -> (person-months, person-days) while dispersed in
-    period (rule F2 reads them): a person-month is counted by what holds on the month's
-    counting day, its first day within the period; person-days count every day."""
-    dispersed = [s for s in status_spans(statuses) if s.value is PersonStatus.DISPERSED]
-    levels = care_level_spans(assessed)
+    """One person's (month, care level) -> (person-months, person-days) while dispersed, over
+    the month windows of a period (rule F2 reads them): a person-month is counted by what holds
+    on the month's counting day, its first day within the period; person-days count every day.
+    Events are (effective date, value) pairs, each holding until the next (rule R6)."""
+    dispersed = [s for s in _dated_spans(statuses) if s.value is PersonStatus.DISPERSED]
+    level_spans = _dated_spans(levels)
     found: dict[tuple[dt.date, CareLevel | None], tuple[int, int]] = {}
-    for month in month_starts(period):
-        next_month = (month + dt.timedelta(days=32)).replace(day=1)
-        lo, hi = max(month, period.start), min(next_month, period.end)
+    for month, lo, hi in months:
         for d in dispersed:
             if not d.overlaps(lo, hi):
                 continue
@@ -104,7 +118,7 @@ def care_months(
             # The days of this dispersed stretch under each care level (None: not assessed).
             cuts: list[tuple[CareLevel | None, dt.date, dt.date]] = []
             cursor = d_lo
-            for level in levels:
+            for level in level_spans:
                 if not level.overlaps(d_lo, d_hi):
                     continue
                 if level.start > cursor:
@@ -115,7 +129,7 @@ def care_months(
             if cursor < d_hi:
                 cuts.append((None, cursor, d_hi))
             for value, start, end in cuts:
-                months, days = found.get((month, value), (0, 0))
+                months_, days = found.get((month, value), (0, 0))
                 counted = 1 if start <= lo < end else 0
-                found[(month, value)] = (months + counted, days + (end - start).days)
+                found[(month, value)] = (months_ + counted, days + (end - start).days)
     return found

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from roster_svc.domain import history
 from roster_svc.domain.assessments import Assessment, Reassessment, check_assessment
-from roster_svc.domain.persons import CareLevel, Period
+from roster_svc.domain.persons import CareLevel, Period, PersonStatus
 from roster_svc.domain.workdays import WorkdayCalendar
 from roster_svc.service_layer.persons import (
     STATUS_WRITERS,
@@ -148,24 +148,25 @@ def summarize_care_months(
             towns = [town_id] if page.after is None else []
         more = len(towns) > page.size
         towns = towns[: page.size]
-        people, statuses, assessed = uow.history.town_events(towns)
-    by_status = defaultdict(list)
-    by_care = defaultdict(list)
-    for s in statuses:
-        by_status[s.person_id].append(s)
-    for a in assessed:
-        by_care[a.person_id].append(a)
+        events = uow.history.town_events(towns)
+    by_status: dict[str, list[tuple[dt.date, PersonStatus]]] = defaultdict(list)
+    by_care: dict[str, list[tuple[dt.date, CareLevel]]] = defaultdict(list)
+    for person_id, day, status in events.statuses:
+        by_status[person_id].append((day, status))
+    for person_id, day, level in events.levels:
+        by_care[person_id].append((day, level))
+    months = history.month_windows(period)
     totals: dict[tuple[str, dt.date, CareLevel | None], list[int]] = defaultdict(lambda: [0, 0])
-    for person_id, person_town in people:
-        counted = history.care_months(by_status[person_id], by_care[person_id], period)
-        for (month, level), (months, days) in counted.items():
+    for person_id, person_town in events.people:
+        counted = history.care_months(by_status[person_id], by_care[person_id], months)
+        for (month, level), (person_months, days) in counted.items():
             cell = totals[(person_town, month, level)]
-            cell[0] += months
+            cell[0] += person_months
             cell[1] += days
     order = {None: 0, CareLevel.SELF_CARE: 1, CareLevel.PARTIAL: 2, CareLevel.FULL_LOSS: 3}
     rows = [
-        CareMonth(f"towns/{t}", month, level, months, days)
-        for (t, month, level), (months, days) in sorted(
+        CareMonth(f"towns/{t}", month, level, counted_months, days)
+        for (t, month, level), (counted_months, days) in sorted(
             totals.items(), key=lambda kv: (kv[0][0], kv[0][1], order[kv[0][2]])
         )
         if days > 0

@@ -8,12 +8,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from roster_svc.adapters.person_repository import (
     AssignmentSpanRow,
     MissingAgreementRow,
     PersonQuery,
+    TownEvents,
 )
 from roster_svc.domain import history
 from roster_svc.domain.assessments import Assessment, Reassessment
@@ -176,10 +177,18 @@ class FakeHistory:
     ) -> list[Reassessment]:
         return [r for r in self.s.reassessments if r.person_id == person_id][:limit]
 
-    def town_events(self, town_ids: Sequence[str]) -> Any:
+    def town_events(self, town_ids: Sequence[str]) -> TownEvents:
         people = [(p.id, p.town_id) for p in self.s.persons.values() if p.town_id in town_ids]
         ids = [i for i, _ in people]
-        return people, self.statuses(ids), self.assessments(ids)
+        return TownEvents(
+            people,
+            [(c.person_id, c.effective_date, c.status) for c in self.statuses(ids)],
+            [
+                (a.person_id, a.assessment_date, a.care_level)
+                for a in self.assessments(ids)
+                if a.care_level is not None
+            ],
+        )
 
 
 class FakeCaseloads:

@@ -105,14 +105,27 @@ def test_r6_spans_are_clipped_to_the_period_asked() -> None:
 
 def test_f2_person_months_count_the_first_day_and_days_count_every_day() -> None:
     statuses = [
-        StatusChange("p", PersonStatus.DISPERSED, D(2024, 1, 10)),
-        StatusChange("p", PersonStatus.HOSPITALISED, D(2024, 2, 20)),
+        (D(2024, 1, 10), PersonStatus.DISPERSED),
+        (D(2024, 2, 20), PersonStatus.HOSPITALISED),
     ]
-    assessed = [Assessment("a", "p", "x", D(2024, 1, 1), *([False] * 6), CareLevel.FULL_LOSS)]
-    counted = history.care_months(statuses, assessed, Period.closed(D(2024, 1, 1), D(2024, 3, 31)))
-    assert counted == {
+    levels = [(D(2024, 1, 1), CareLevel.FULL_LOSS), (D(2024, 2, 10), CareLevel.PARTIAL)]
+    months = history.month_windows(Period.closed(D(2024, 1, 1), D(2024, 3, 31)))
+    assert history.care_months(statuses, levels, months) == {
         (D(2024, 1, 1), CareLevel.FULL_LOSS): (0, 22),
-        (D(2024, 2, 1), CareLevel.FULL_LOSS): (1, 19),
+        (D(2024, 2, 1), CareLevel.FULL_LOSS): (1, 9),
+        (D(2024, 2, 1), CareLevel.PARTIAL): (0, 10),
+    }
+
+
+def test_f2_days_before_the_first_assessment_count_without_a_level() -> None:
+    months = history.month_windows(Period.closed(D(2024, 3, 15), D(2024, 4, 30)))
+    counted = history.care_months(
+        [(D(2024, 1, 1), PersonStatus.DISPERSED)], [(D(2024, 4, 10), CareLevel.SELF_CARE)], months
+    )
+    assert counted == {
+        (D(2024, 3, 1), None): (1, 17),
+        (D(2024, 4, 1), None): (1, 9),
+        (D(2024, 4, 1), CareLevel.SELF_CARE): (0, 21),
     }
 
 
