@@ -20,6 +20,7 @@ from bench.harness import Row
 #: name -> module. Add a line here to register a benchmark.
 BENCHMARKS: dict[str, str] = {
     "echo": "bench.echo",
+    "visits": "bench.visits",
     "roster_queries": "bench.roster_queries",
 }
 

@@ -14,8 +14,11 @@ from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.server import ServiceSpec
+from visit_svc.adapters import group_commit
 from visit_svc.adapters.facts_queries import SqlFactsUnitOfWork
+from visit_svc.adapters.group_commit import GroupCommitVisitUnitOfWork
 from visit_svc.adapters.repository import PolicyCache
+from visit_svc.adapters.roster_cache import CachingRosterClient
 from visit_svc.adapters.roster_client import GrpcRosterClient
 from visit_svc.entrypoints.grpc_servicer import VisitServicer
 from visit_svc.service_layer.common import system_clock
@@ -35,21 +38,21 @@ def build(settings: Settings) -> ServiceSpec:
     roster_channel = channel_to("roster", [ROSTER_SERVICE], settings)
     own = VisitSettings()
     policy_cache = PolicyCache()
+    # One fsync for the commits that happen together; answered only once on disk (SQLite).
+    flusher = group_commit.enable(engine) if own.group_commit else None
+    roster = CachingRosterClient(GrpcRosterClient(roster_channel), own.timeline_cache_s)
+
+    def uow() -> SqlVisitUnitOfWork:
+        return GroupCommitVisitUnitOfWork(factory, flusher, policy_cache)
 
     def register(server: grpc.Server) -> None:
-        servicer = VisitServicer(
-            lambda: SqlVisitUnitOfWork(factory, policy_cache),
-            GrpcRosterClient(roster_channel),
-            system_clock,
-            timedelta(seconds=own.clock_skew_s),
-        )
+        servicer = VisitServicer(uow, roster, system_clock, timedelta(seconds=own.clock_skew_s))
         servicer.configure_ledger(  # the ledger's and the facts' RPCs (V7, A2)
-            lambda: SqlVisitUnitOfWork(factory),
-            lambda: SqlFactsUnitOfWork(factory),
-            GrpcRosterClient(roster_channel),
+            uow, lambda: SqlFactsUnitOfWork(factory), roster
         )
         visit_pb2_grpc.add_VisitServiceServicer_to_server(servicer, server)
 
-    return ServiceSpec(
-        "visit", [SERVICE_NAME], register, on_stop=[roster_channel.close, engine.dispose]
-    )
+    stops = [roster_channel.close, engine.dispose]
+    if flusher is not None:
+        stops.insert(0, flusher.stop)
+    return ServiceSpec("visit", [SERVICE_NAME], register, on_stop=stops)

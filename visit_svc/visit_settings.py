@@ -17,3 +17,9 @@ class VisitSettings(BaseSettings):
     #: How far ahead of the server's clock a visit time may be before it is "in the future"
     #: (rule V9): phones in the field drift.
     clock_skew_s: float = Field(default=120.0, ge=0)
+    #: Group commit on SQLite (visit_svc/adapters/group_commit.py): commits share one fsync of
+    #: the WAL, and a call is answered only once its commit is on disk. False: FULL per commit.
+    group_commit: bool = True
+    #: Seconds a person's timeline from the roster is reused when recording visits (rule V9
+    #: sees a roster change at most this late; a status change made here is seen at once).
+    timeline_cache_s: float = Field(default=10.0, ge=0)

@@ -92,6 +92,8 @@ class LedgerEntry:
     reason: str
     prev_hash: str
     hash: str
+    #: The payload's canonical text, as stored and hashed.
+    payload_json: str = ""
 
     @property
     def name(self) -> str:
@@ -109,28 +111,45 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _check_json(value: Any, path: str) -> None:
-    """Payload values are JSON without floats: a float's text differs between writers."""
+def _path_of_bad(value: Any, path: str) -> tuple[str, str] | None:
+    """Where the payload holds something other than JSON without floats, and why (slow: runs
+    only once a value is known to be bad)."""
     if value is None or isinstance(value, bool | int | str):
-        return
+        return None
     if isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            _check_json(item, f"{path}[{i}]")
-        return
+            if (found := _path_of_bad(item, f"{path}[{i}]")) is not None:
+                return found
+        return None
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise InvalidArgument.field(path, "payload keys must be strings", rule="V7")
-            _check_json(item, f"{path}.{key}")
-        return
-    raise InvalidArgument.field(
-        path, f"a ledger payload holds text, integers, booleans, lists and maps, not {value!r}"
-    )
+                return path, "payload keys must be strings"
+            if (found := _path_of_bad(item, f"{path}.{key}")) is not None:
+                return found
+        return None
+    return path, f"a ledger payload holds text, integers, booleans, lists and maps, not {value!r}"
+
+
+def _check_json(payload: Any) -> None:
+    """Payload values are JSON without floats: a float's text differs between writers."""
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if value is None or type(value) in (str, int, bool):
+            continue
+        if isinstance(value, Mapping) and all(type(k) is str for k in value):
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+        elif not isinstance(value, bool | int | str):
+            found = _path_of_bad(payload, "payload") or ("payload", "is not JSON")
+            raise InvalidArgument.field(found[0], found[1], rule="V7")
 
 
 def canonical_payload(payload: Mapping[str, Any]) -> str:
     """The payload as canonical JSON: sorted keys, no spaces, UTF-8 text kept as is."""
-    _check_json(payload, "payload")
+    _check_json(payload)
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -147,21 +166,25 @@ def canonical_content(
     corrects: int | None,
     reason: str,
 ) -> bytes:
-    """Every recorded field of an entry, in one fixed order, as UTF-8 JSON."""
-    document = [
-        CANONICAL_FORMAT,
-        town,
-        seq,
-        kind,
-        subject,
-        actor,
-        format_time(at),
-        format_time(recorded_at),
-        json.loads(payload_json),
-        corrects,
-        reason,
-    ]
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Every recorded field of an entry, in one fixed order, as UTF-8 JSON: the array
+    [format, town, seq, kind, subject, actor, at, recorded_at, payload, corrects, reason], the
+    payload being its canonical text exactly as stored."""
+    head = json.dumps(
+        [
+            CANONICAL_FORMAT,
+            town,
+            seq,
+            kind,
+            subject,
+            actor,
+            format_time(at),
+            format_time(recorded_at),
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    tail = json.dumps([corrects, reason], separators=(",", ":"), ensure_ascii=False)
+    return f"{head[:-1]},{payload_json},{tail[1:]}".encode()
 
 
 def chain_hash(prev_hash: str, content: bytes) -> str:
@@ -222,6 +245,7 @@ def seal(entry: NewEntry, *, seq: int, prev_hash: str, recorded_at: datetime) ->
         reason=entry.reason,
         prev_hash=prev_hash,
         hash=chain_hash(prev_hash, content),
+        payload_json=payload_json,
     )
 
 

@@ -63,7 +63,7 @@ def entry_to_pb(entry: LedgerEntry) -> ledger_pb2.LedgerEntry:
         actor=entry.actor,
         occur_time=_timestamp(entry.at),
         create_time=_timestamp(entry.recorded_at),
-        payload_json=canonical_payload(entry.payload),
+        payload_json=entry.payload_json or canonical_payload(entry.payload),
         corrects=f"{entry.town}/ledgerEntries/{entry.corrects}" if entry.corrects else "",
         correction_reason=entry.reason,
         previous_hash=entry.prev_hash,
