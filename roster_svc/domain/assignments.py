@@ -73,7 +73,10 @@ def check_worker_name(field: str, worker: str) -> None:
 def check_worker_town(field: str, worker: str, worker_town: str | None, town: str) -> None:
     """Rule R5: the worker party of a person's agreement is a worker of the person's town."""
     if worker_town is None:
-        raise InvalidArgument.field(field, f"{worker} is not a worker in HR", rule="R5")
+        # HR hides workers outside the caller's scope: unknown, or of another town.
+        raise InvalidArgument.field(
+            field, f"{worker} is not a worker HR knows in {town}", rule="R5"
+        )
     if worker_town != town:
         raise FailedPrecondition(
             f"{field}: {worker} works for {worker_town}, not {town}", rule="R5"

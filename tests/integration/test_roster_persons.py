@@ -532,6 +532,17 @@ def test_assignment_to_a_worker_of_another_town_is_refused_and_writes_nothing(se
     with pytest.raises(grpc.RpcError) as info:
         _assign(roster, person.name, "workers/nobody", "2024-02-01")
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    chief = as_caller(role=Role.STATION_CHIEF, level=ScopeLevel.TOWN, scope="towns/chengdong")
+    with pytest.raises(grpc.RpcError) as info:  # HR does not show the chief another town's
+        roster.CreateAssignment(
+            pb.CreateAssignmentRequest(
+                parent=person.name,
+                assignment=pb.Assignment(worker=stranger, start_date=_d("2024-02-01")),
+            ),
+            metadata=chief,
+        )
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (_fields_of(info.value), _rule_of(info.value)) == (["assignment.worker"], "R5")
     got = roster.GetPerson(pb.GetPersonRequest(name=person.name), metadata=CITY)
     assert got.worker == ""
 
