@@ -10,7 +10,9 @@ So a file with errors imports nothing. The batches are kept serialised between t
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from google.type import date_pb2
@@ -77,10 +79,14 @@ def run_import(
     assessed_on: dt.date | None = None,
     start_date: dt.date | None = None,
     batch_size: int = BATCH,
+    in_flight: int = 2,
     on_rows: Callable[[int], None] = lambda _n: None,
     on_write: Callable[[int], None] = lambda _n: None,
 ) -> ImportReport:
-    """Validates the whole file, then writes it unless it has errors (or valid_only)."""
+    """Validates the whole file, then writes it unless it has errors (or valid_only).
+
+    `in_flight` batches are sent at once, so reading the file, validating one batch and
+    writing another overlap (the server's database work releases its GIL)."""
     report = ImportReport()
     template = pb.ImportPersonsRequest(
         parent=town,
@@ -93,59 +99,78 @@ def run_import(
     seen: dict[str, int] = {}
     batches: list[tuple[bytes, int]] = []
     batch: list[pb.PersonImportRow] = []
+    pending: deque[tuple[Future[pb.ImportPersonsResponse], int]] = deque()
 
-    def flush() -> None:
-        if not batch:
-            return
-        request = pb.ImportPersonsRequest()
-        request.CopyFrom(template)
-        request.rows.extend(batch)
-        response = send(request)
+    def checked(future: Future[pb.ImportPersonsResponse], size: int) -> None:
+        response = future.result()
         report.valid_rows += response.valid_rows
         report.errors += [_finding(p) for p in response.errors]
         report.warnings += [_finding(p) for p in response.warnings]
-        batches.append((request.SerializeToString(), len(batch)))
-        on_rows(len(batch))
-        batch.clear()
+        on_rows(size)
 
-    for row in rows:
-        report.rows += 1
-        # One ID, one person (R2) across the whole file: a later repeat is an error of its own
-        # row and is never sent to be written. (The server checks within each batch too.)
-        key = row.id_number.strip().upper()
-        if key:
-            first = seen.setdefault(key, row.row_number)
-            if first != row.row_number:
-                report.errors.append(
-                    Finding(
-                        row.row_number,
-                        HEADER_OF["id_number"],
-                        f"is the same ID number as row {first} (one ID, one person)",
-                        "R2",
+    with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="import") as pool:
+
+        def flush() -> None:
+            if not batch:
+                return
+            request = pb.ImportPersonsRequest()
+            request.CopyFrom(template)
+            request.rows.extend(batch)
+            batches.append((request.SerializeToString(), len(batch)))
+            pending.append((pool.submit(send, request), len(batch)))
+            batch.clear()
+            while len(pending) >= in_flight:
+                checked(*pending.popleft())
+
+        for row in rows:
+            report.rows += 1
+            # One ID, one person (R2) across the whole file: a later repeat is an error of its
+            # own row and is never sent to be written. (The server checks within a batch too.)
+            key = row.id_number.strip().upper()
+            if key:
+                first = seen.setdefault(key, row.row_number)
+                if first != row.row_number:
+                    report.errors.append(
+                        Finding(
+                            row.row_number,
+                            HEADER_OF["id_number"],
+                            f"is the same ID number as row {first} (one ID, one person)",
+                            "R2",
+                        )
                     )
-                )
-                on_rows(1)
-                continue
-        batch.append(row)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
-    report.errors.sort(key=lambda f: f.row_number)
-    if report.errors and not valid_only:
-        return report
-    for serialised, size in batches:
-        request = pb.ImportPersonsRequest.FromString(serialised)
-        request.validate_only = False
-        response = send(request)
-        if response.errors and not valid_only:
-            # The roster changed between the passes (e.g. a village was removed): this batch
-            # wrote nothing; earlier ones stand. Reported, never silent.
-            report.errors += [_finding(p) for p in response.errors]
-            report.interrupted = True
+                    on_rows(1)
+                    continue
+            batch.append(row)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+        while pending:
+            checked(*pending.popleft())
+        report.errors.sort(key=lambda f: f.row_number)
+        if report.errors and not valid_only:
             return report
-        report.created += response.created
-        report.updated += response.updated
-        report.unchanged += response.unchanged
-        on_write(size)
-    report.written = True
+
+        def write(serialised: bytes) -> pb.ImportPersonsResponse:
+            request = pb.ImportPersonsRequest.FromString(serialised)
+            request.validate_only = False
+            return send(request)
+
+        writes = [(pool.submit(write, serialised), size) for serialised, size in batches]
+        for future, size in writes:
+            if future.cancelled():
+                continue
+            response = future.result()
+            if response.errors and not valid_only:
+                # The roster changed between the passes (e.g. a village was removed): this
+                # batch wrote nothing; others stand. Reported, never silent.
+                report.errors += [_finding(p) for p in response.errors]
+                report.interrupted = True
+                for later, _ in writes:
+                    later.cancel()
+                continue
+            report.created += response.created
+            report.updated += response.updated
+            report.unchanged += response.unchanged
+            on_write(size)
+    report.written = not report.interrupted
     return report
