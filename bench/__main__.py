@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, str] = {
     "echo": "bench.echo",
     "visits": "bench.visits",
     "roster_queries": "bench.roster_queries",
+    "roster_import": "bench.roster_import",
 }
 
 
