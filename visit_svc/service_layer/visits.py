@@ -77,10 +77,11 @@ def record_visit(
     if caller.scope_level is ScopeLevel.CASELOAD and caller.scope != visit.worker:
         raise PermissionDenied("a worker records only their own visits")
     fingerprint = visit_fingerprint(visit)
-    with uow:
-        done = common.replayed(uow, request_id, METHOD, fingerprint)
-        if done is not None:
-            return _existing(uow, caller, done)
+    if request_id:  # a retry is answered before the roster is asked again
+        with uow:
+            done = common.replayed(uow, request_id, METHOD, fingerprint)
+            if done is not None:
+                return _existing(uow, caller, done)
     now = clock()
     day = local_date(visit.visited_at)
     try:
