@@ -3,6 +3,7 @@ real roster server and database (SQLite or PostgreSQL by SGZ_TEST_DB)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import socket
@@ -22,6 +23,7 @@ from bench.roster_data import check_digit
 from gateway.app import create_app
 from roster_svc.app import build as build_roster
 from sgz_cli.main import app
+from sgz_runtime.identity import Role
 from tests.conftest import CITY
 
 TOWN = "towns/chengdong"
@@ -63,7 +65,7 @@ GOOD = [
 
 
 @pytest.fixture
-def stack(start_service: Any, settings: Any) -> Iterator[tuple[str, Any]]:
+def stack(start_service: Any, settings: Any) -> Iterator[tuple[str, Any, Any]]:
     """A roster server, the gateway in front of it on a real port, and a stub to check with."""
     roster, channel = start_service("roster", build_roster)
     stub = roster_pb2_grpc.RosterServiceStub(channel)
@@ -86,12 +88,19 @@ def stack(start_service: Any, settings: Any) -> Iterator[tuple[str, Any]]:
             ),
             metadata=CITY,
         )
+    local = settings.model_copy(update={"roster_port": roster.port})
+    with gateway(local) as url:
+        yield url, stub, local
+
+
+@contextlib.contextmanager
+def gateway(settings: Any) -> Iterator[str]:
+    """The gateway on a real port, in a thread, acting as the settings' development caller."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    local = settings.model_copy(update={"roster_port": roster.port})
     server = uvicorn.Server(
-        uvicorn.Config(create_app(local), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -99,9 +108,11 @@ def stack(start_service: Any, settings: Any) -> Iterator[tuple[str, Any]]:
     while not server.started:
         assert time.monotonic() < deadline, "the gateway did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", stub
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") -> Path:
@@ -131,7 +142,7 @@ def read_report(path: Path) -> list[list[str]]:
 
 
 def test_mixed_file_is_reported_row_by_row_and_imports_nothing(stack: Any, tmp_path: Path) -> None:
-    url, stub = stack
+    url, stub, _ = stack
     future = resident_id("320621", (dt.date.today() + dt.timedelta(days=400)).strftime("%Y%m%d"), 1)
     bad_check = GOOD[0][1][:-1] + ("0" if GOOD[0][1][-1] != "0" else "1")
     rows = [
@@ -171,7 +182,7 @@ def test_mixed_file_is_reported_row_by_row_and_imports_nothing(stack: Any, tmp_p
 
 
 def test_valid_only_imports_the_good_rows_and_skips_the_bad(stack: Any, tmp_path: Path) -> None:
-    url, stub = stack
+    url, stub, _ = stack
     rows = [*GOOD, person("孙三", resident_id("320621", "19400101", 55), village="不存在村")]
     result = import_file(url, write_csv(tmp_path / "f.csv", rows), "--valid-only")
     assert result.exit_code == 0, result.output
@@ -189,7 +200,7 @@ def test_valid_only_imports_the_good_rows_and_skips_the_bad(stack: Any, tmp_path
 def test_reimporting_the_same_file_changes_nothing_and_an_edit_updates_in_place(
     stack: Any, tmp_path: Path
 ) -> None:
-    url, stub = stack
+    url, stub, _ = stack
     path = write_csv(tmp_path / "f.csv", GOOD)
     assert import_file(url, path).exit_code == 0
     before = {p.name: p.etag for p in persons(stub)}
@@ -207,7 +218,7 @@ def test_reimporting_the_same_file_changes_nothing_and_an_edit_updates_in_place(
 def test_gb18030_csv_and_xlsx_import_alike(stack: Any, tmp_path: Path) -> None:
     from openpyxl import Workbook
 
-    url, stub = stack
+    url, stub, _ = stack
     assert import_file(url, write_csv(tmp_path / "gbk.csv", GOOD[:1], "gb18030")).exit_code == 0
     book = Workbook()
     sheet = book.active
@@ -226,7 +237,7 @@ def test_export_writes_the_import_columns_and_reimports_unchanged(
 ) -> None:
     from openpyxl import load_workbook
 
-    url, _ = stack
+    url, _, _ = stack
     assert import_file(url, write_csv(tmp_path / "f.csv", GOOD)).exit_code == 0
     out = tmp_path / "out.xlsx"
     result = sgz("roster", "export", "--town", TOWN, "-o", str(out), "--gateway", url)
@@ -245,8 +256,26 @@ def test_export_writes_the_import_columns_and_reimports_unchanged(
 def test_file_without_the_required_columns_is_refused_before_anything_is_sent(
     stack: Any, tmp_path: Path
 ) -> None:
-    url, _ = stack
+    url, _, _ = stack
     path = tmp_path / "f.csv"
     path.write_text("姓名,地址\n王秀英,新华村\n", encoding="utf-8")
     result = import_file(url, path)
     assert result.exit_code == 2 and "身份证号" in result.output
+
+
+def test_export_masks_id_numbers_for_a_role_that_may_not_read_them(
+    stack: Any, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    url, _, local = stack
+    assert import_file(url, write_csv(tmp_path / "f.csv", GOOD)).exit_code == 0
+    auditor = local.model_copy(update={"gateway_dev_role": Role.AUDITOR})
+    out = tmp_path / "masked.xlsx"
+    with gateway(auditor) as audit_url:
+        result = sgz("roster", "export", "--town", TOWN, "-o", str(out), "--gateway", audit_url)
+    assert result.exit_code == 0, result.output
+    assert "masked" in result.output
+    sheet = load_workbook(out, read_only=True).worksheets[0]
+    numbers = [r[1] for r in list(sheet.iter_rows(values_only=True))[1:]]
+    assert sorted(numbers) == sorted(g[1][:6] + "*" * 8 + g[1][-4:] for g in GOOD)
