@@ -87,9 +87,10 @@ class Stack:
             command = [sys.executable, "-m", module]
             profile = os.environ.get("SGZ_BENCH_PROFILE", "")
             if profile and module.startswith(profile):
-                # `SGZ_BENCH_PROFILE=visit`: cProfile that process into var/bench/<module>.prof.
-                out = Path("var/bench").resolve() / f"{module}.prof"
-                command = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", module]
+                # `SGZ_BENCH_PROFILE=visit`: sample that process's threads into
+                # var/bench/<module>.samples.txt (bench/sampler.py).
+                out = Path("var/bench").resolve() / f"{module}.samples.txt"
+                command = [sys.executable, "-m", "bench.sampler", str(out), module]
             self.processes.append(
                 subprocess.Popen(command, env=self.env, stdout=self.log, stderr=self.log)
             )
@@ -138,27 +139,31 @@ def _d(day: dt.date) -> date_pb2.Date:
     return date_pb2.Date(year=day.year, month=day.month, day=day.day)
 
 
+def _city() -> tuple[tuple[str, str | bytes], ...]:
+    caller = Caller("users/bench", Role.SYSTEM, ScopeLevel.CITY)
+    return ((CALLER_METADATA_KEY, sign(caller, SECRET.encode())),)
+
+
 def seed(stack: Stack, persons: int) -> tuple[str, list[str]]:
     """A town, a village, a worker and `persons` dispersed persons assigned to them."""
-    city = [
-        (
-            CALLER_METADATA_KEY,
-            sign(Caller("users/bench", Role.SYSTEM, ScopeLevel.CITY), SECRET.encode()),
-        )
-    ]
+    city = _city()
     with stack.channel("roster") as rc, stack.channel("hr") as hc:
         roster = roster_pb2_grpc.RosterServiceStub(rc)
         hr = hr_pb2_grpc.HrServiceStub(hc)
         roster.CreateTown(
             rpb.CreateTownRequest(
-                town=rpb.Town(display_name="城东镇", administrative_code="320621", kind=1),
+                town=rpb.Town(
+                    display_name="城东镇", administrative_code="320621", kind=rpb.TOWN_KIND_TOWN
+                ),
                 town_id="chengdong",
             ),
             metadata=city,
         )
         roster.CreateVillage(
             rpb.CreateVillageRequest(
-                parent=TOWN, village=rpb.Village(display_name="新华村", kind=1), village_id="xinhua"
+                parent=TOWN,
+                village=rpb.Village(display_name="新华村", kind=rpb.VILLAGE_KIND_VILLAGE),
+                village_id="xinhua",
             ),
             metadata=city,
         )
@@ -229,12 +234,7 @@ async def visit_load(
 
 
 def _verify(stack: Stack) -> tuple[bool, int]:
-    city = [
-        (
-            CALLER_METADATA_KEY,
-            sign(Caller("users/bench", Role.SYSTEM, ScopeLevel.CITY), SECRET.encode()),
-        )
-    ]
+    city = _city()
     with stack.channel("visit") as channel:
         found = visit_pb2_grpc.VisitServiceStub(channel).VerifyLedger(
             ledger_pb2.VerifyLedgerRequest(town=TOWN), metadata=city, timeout=120
