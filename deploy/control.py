@@ -11,6 +11,11 @@ from typing import Any
 from supervisor.xmlrpc import SupervisorTransport
 
 
+#: Seconds a stop or start may take: supervisor answers once the program has stopped (within
+#: its stopwaitsecs) or has stayed up for startsecs.
+_WAIT_S = 60.0
+
+
 @dataclass(frozen=True)
 class ProgramState:
     """One program as supervisor sees it: RUNNING, STARTING, BACKOFF, EXITED, FATAL, ..."""
@@ -37,9 +42,9 @@ class Supervisor:
         transport = SupervisorTransport(None, None, f"unix://{self._socket_path}")
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
-    def _call(self, method: str, *args: object) -> Any:
+    def _call(self, method: str, *args: object, timeout_s: float | None = None) -> Any:
         previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(self._timeout_s)
+        socket.setdefaulttimeout(timeout_s or self._timeout_s)
         try:
             return getattr(self._proxy().supervisor, method)(*args)
         except (OSError, xmlrpc.client.Error) as exc:
@@ -62,10 +67,10 @@ class Supervisor:
 
     def stop_program(self, name: str) -> None:
         """Stops a program until start_program; supervisor does not restart it meanwhile."""
-        self._call("stopProcess", self._qualified(name), True)
+        self._call("stopProcess", self._qualified(name), True, timeout_s=_WAIT_S)
 
     def start_program(self, name: str) -> None:
-        self._call("startProcess", self._qualified(name), True)
+        self._call("startProcess", self._qualified(name), True, timeout_s=_WAIT_S)
 
     def _qualified(self, name: str) -> str:
         found = self.programs().get(name)
