@@ -10,7 +10,6 @@ from typing import Any
 
 from supervisor.xmlrpc import SupervisorTransport
 
-
 #: Seconds a stop or start may take: supervisor answers once the program has stopped (within
 #: its stopwaitsecs) or has stayed up for startsecs.
 _WAIT_S = 60.0
