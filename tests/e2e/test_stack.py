@@ -26,6 +26,9 @@ from tests.e2e.conftest import (
 
 pytestmark = pytest.mark.e2e
 
+#: Seconds a killed service gets to be restarted and serve again (generous: 2 shared cores).
+RESTART_WITHIN_S = 45.0
+
 
 def _unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
@@ -181,7 +184,7 @@ def test_a_killed_service_shows_not_serving_until_supervisor_restarts_it(
     os.kill(killed, signal.SIGKILL)
 
     seen_down = False
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + RESTART_WITHIN_S
     while time.monotonic() < deadline:
         code, status = _roster_health(client)
         if (code, status) == (503, "NOT_SERVING"):
@@ -190,7 +193,8 @@ def test_a_killed_service_shows_not_serving_until_supervisor_restarts_it(
             break
         time.sleep(0.01)
     else:
-        pytest.fail(f"roster was {'never seen down' if not seen_down else 'not back'} in 30 s")
+        state = "not back" if seen_down else "never seen down"
+        pytest.fail(f"roster was {state} within {RESTART_WITHIN_S:.0f} s")
     restarted = stack.pids()["roster"]
     assert restarted not in (0, killed)
     assert not alive(killed)
