@@ -50,6 +50,14 @@ _ASSESSORS = (
     "徐州市康宁第三方评估中心",
 )
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+#: Mainland mobile prefixes in use (13x, 147, 15x, 166, 17x, 18x, 19x).
+_MOBILE_PREFIXES = tuple(
+    f"1{d}"
+    for d in (
+        *range(30, 40), 47, *(50, 51, 52, 53, 55, 56, 57, 58, 59), 66,
+        *(70, 71, 72, 73, 75, 76, 77, 78), *range(80, 90), *(90, 91, 93, 95, 96, 97, 98, 99),
+    )
+)  # fmt: skip
 
 #: The header of a city-wide file, as towns write it.
 HEADER = (
@@ -130,7 +138,7 @@ def persons(
         address = f"{COUNTIES[town.county_code]}{town.display_name}{village}{rng.randrange(1, 20)}组{rng.randrange(1, 80)}号"  # noqa: E501
         roll = rng.random()
         if roll < 0.7:
-            phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+            phone = f"{rng.choice(_MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
         elif roll < 0.8:
             phone = f"0513-{rng.randrange(8, 9)}{rng.randrange(10**7):07d}"
         else:

@@ -140,6 +140,9 @@ def _import(path: Path, url: str, tmp: Path) -> dict[str, float]:
         _found, rows = read_rows(path)
         report = run_import(rows, "towns/-", send)
         seconds = time.perf_counter() - started
+        if report.errors or not report.written:
+            first = report.errors[0] if report.errors else None
+            raise RuntimeError(f"the generated roster did not import cleanly: {first}")
         client_cpu = time.process_time() - cpu[0]
         server_cpu = _cpu_s(server_pid) - cpu[1]
         figures = {
