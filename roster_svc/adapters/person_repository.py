@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from roster_svc.adapters import orm
-from roster_svc.domain.assessments import Assessment, Reassessment
+from roster_svc.domain.assessments import INDICATORS, Assessment, Reassessment
 from roster_svc.domain.assignments import Agreement, Assignment, MissingReason, Substitution
 from roster_svc.domain.persons import (
     CareLevel,
@@ -121,6 +121,9 @@ class PersonRepository(Protocol):
         self, query: PersonQuery, after: str | None, limit: int
     ) -> list[tuple[Person, Facts]]: ...
 
+    def page(
+        self, town_id: str, village_id: str | None, after: str | None, limit: int
+    ) -> list[Person]: ...
     def facts(self, person_ids: Sequence[str], day: dt.date) -> dict[str, Facts]: ...
     def list_involving_worker(
         self,
@@ -258,6 +261,13 @@ class SqlPersonRepository:
             statement = statement.where(inner.c.w == query.worker)
         return [(p, Facts(s, c, w or "")) for p, s, c, w in self.session.execute(statement)]
 
+    def page(
+        self, town_id: str, village_id: str | None, after: str | None, limit: int
+    ) -> list[Person]:
+        where = self._scoped(PersonQuery(town_id, village_id, dt.date.min))
+        query = _after(select(Person).where(*where), _P.id, after)
+        return list(self.session.scalars(query.order_by(_P.id).limit(limit)))
+
     def facts(self, person_ids: Sequence[str], day: dt.date) -> dict[str, Facts]:
         if not person_ids:
             return {}
@@ -341,15 +351,22 @@ class SqlHistoryRepository:
         return self.session.scalars(query).first()
 
     def statuses(self, person_ids: Sequence[str]) -> list[StatusChange]:
-        query = select(StatusChange).where(_S.person_id.in_(person_ids))
-        return list(self.session.scalars(query.order_by(_S.person_id, _S.effective_date)))
+        """Read-only history rows as plain values (not tracked by the session): cheaper."""
+        query = select(_S.person_id, _S.status, _S.effective_date, _S.reason, _S.request_id)
+        query = query.where(_S.person_id.in_(person_ids))
+        rows = self.session.execute(query.order_by(_S.person_id, _S.effective_date))
+        return [StatusChange(*row) for row in rows]
 
     def add_assessment(self, assessment: Assessment) -> None:
         self.session.add(assessment)
 
     def assessments(self, person_ids: Sequence[str]) -> list[Assessment]:
-        query = select(Assessment).where(_A.person_id.in_(person_ids))
-        return list(self.session.scalars(query.order_by(_A.person_id, _A.assessment_date)))
+        """Read-only rows as plain values (not tracked by the session): cheaper."""
+        columns = [_A.id, _A.person_id, _A.assessor, _A.assessment_date]
+        columns += [getattr(_A, i) for i in INDICATORS] + [_A.care_level]
+        query = select(*columns).where(_A.person_id.in_(person_ids))
+        rows = self.session.execute(query.order_by(_A.person_id, _A.assessment_date))
+        return [Assessment(*row) for row in rows]
 
     def list_assessments(self, person_id: str, after: str | None, limit: int) -> list[Assessment]:
         query = select(Assessment).where(_A.person_id == person_id)
@@ -404,8 +421,11 @@ class SqlCaseloadRepository:
         self.session.add(assignment)
 
     def assignments(self, person_ids: Sequence[str]) -> list[Assignment]:
-        query = select(Assignment).where(_W.person_id.in_(person_ids))
-        return list(self.session.scalars(query.order_by(_W.person_id, _W.start_date)))
+        """Read-only rows as plain values (not tracked by the session): cheaper."""
+        query = select(_W.id, _W.person_id, _W.worker, _W.start_date)
+        query = query.where(_W.person_id.in_(person_ids))
+        rows = self.session.execute(query.order_by(_W.person_id, _W.start_date))
+        return [Assignment(*row) for row in rows]
 
     def assignment_spans(
         self, town_id: str, period: Period, after: tuple[str, str, str] | None, limit: int

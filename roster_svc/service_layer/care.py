@@ -153,8 +153,8 @@ def summarize_care_months(
     by_care: dict[str, list[tuple[dt.date, CareLevel]]] = defaultdict(list)
     for person_id, day, status in events.statuses:
         by_status[person_id].append((day, status))
-    for person_id, day, level in events.levels:
-        by_care[person_id].append((day, level))
+    for person_id, day, assessed_level in events.levels:
+        by_care[person_id].append((day, assessed_level))
     months = history.month_windows(period)
     totals: dict[tuple[str, dt.date, CareLevel | None], list[int]] = defaultdict(lambda: [0, 0])
     for person_id, person_town in events.people:

@@ -356,8 +356,7 @@ def list_timelines(
                 town_id, village_id, worker, period, page.after, page.size + 1
             )
         else:
-            query = PersonQuery(town_id, village_id, deps.today)
-            persons = [p for p, _ in uow.persons.list_page(query, page.after, page.size + 1)]
+            persons = uow.persons.page(town_id, village_id, page.after, page.size + 1)
         more = len(persons) > page.size
         persons = persons[: page.size]
         found = _timelines(uow, persons, period)

@@ -111,6 +111,12 @@ class FakePersons:
             found.append((p, facts))
         return found[:limit]
 
+    def page(
+        self, town_id: str, village_id: str | None, after: str | None, limit: int
+    ) -> list[Person]:
+        query = PersonQuery(town_id, village_id, dt.date.min)
+        return [p for p, _ in self.list_page(query, after, limit)]
+
     def facts(self, person_ids: Sequence[str], day: dt.date) -> dict[str, Facts]:
         return {i: self.s.facts(i, day) for i in person_ids}
 
