@@ -106,9 +106,21 @@ def load_person(uow: RosterUnitOfWork, caller: Caller, name: str, day: dt.date) 
     if person is None:
         raise NotFound(name)
     facts = uow.persons.facts([person_id], day).get(person_id, Facts())
-    if not visible(caller, person, facts):
+    if not visible(caller, person, facts) and not _substituting(uow, caller, person, facts, day):
         raise NotFound(name)
     return PersonView(person, facts)
+
+
+def _substituting(
+    uow: RosterUnitOfWork, caller: Caller, person: Person, facts: Facts, day: dt.date
+) -> bool:
+    """A worker the chief named to stand in for the person's worker sees them meanwhile (V9)."""
+    if caller.scope_level is not ScopeLevel.CASELOAD or not facts.worker:
+        return False
+    return any(
+        s.substitute == caller.scope and s.start_date <= day < s.end_date
+        for s in uow.caseloads.substitutions_of(person.town_id, [facts.worker])
+    )
 
 
 def load_for_write(

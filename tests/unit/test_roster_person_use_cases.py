@@ -10,7 +10,7 @@ import pytest
 from roster_svc.adapters.hr_client import FakeHrClient, WorkerInfo
 from roster_svc.adapters.id_vault import FernetIdVault
 from roster_svc.domain.assessments import Assessment
-from roster_svc.domain.assignments import Agreement
+from roster_svc.domain.assignments import Agreement, Substitution
 from roster_svc.domain.persons import Person, PersonStatus
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
 from roster_svc.domain.resident_id import Gender
@@ -129,6 +129,27 @@ def test_a_worker_sees_only_the_persons_assigned_to_them(uow: FakeRosterUnitOfWo
         persons.get_person(uow, DEPS, WORKER, b.name)
     listed, _ = persons.list_persons(uow, DEPS, WORKER, "towns/chengdong", None, "", None, 50, "")
     assert [v.person.id for v in listed] == [a.id]
+
+
+def test_a_substitute_sees_the_absent_workers_persons_during_the_substitution(
+    uow: FakeRosterUnitOfWork,
+) -> None:
+    person = _create(uow).person
+    caseloads.create_assignment(uow, DEPS, HR, CITY, person.name, "workers/wang", D(2024, 2, 1))
+    zhao = Caller("users/z", Role.STATION_WORKER, ScopeLevel.CASELOAD, "workers/zhao")
+    with pytest.raises(NotFound):
+        persons.get_person(uow, DEPS, zhao, person.name)
+    caseloads.create_substitution(
+        uow,
+        HR,
+        CHIEF,
+        "towns/chengdong",
+        Substitution("", "", "workers/wang", "workers/zhao", D(2024, 5, 20), D(2024, 6, 10)),
+    )
+    assert persons.get_person(uow, DEPS, zhao, person.name).person.id == person.id
+    later = persons.Deps(VAULT, D(2024, 6, 10))
+    with pytest.raises(NotFound):
+        persons.get_person(uow, later, zhao, person.name)
 
 
 def test_reveal_is_audited_without_the_number(
