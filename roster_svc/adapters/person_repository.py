@@ -86,6 +86,15 @@ class PersonQuery:
 
 
 @dataclass(frozen=True)
+class ReassessmentQuery:
+    """The re-assessments of one person, or of every person of one town."""
+
+    person_id: str | None = None
+    town_id: str | None = None
+    open_only: bool = False
+
+
+@dataclass(frozen=True)
 class TownEvents:
     """(person, town) pairs, (person, date, status) and (person, date, care level) events."""
 
@@ -150,7 +159,7 @@ class HistoryRepository(Protocol):
     def add_reassessment(self, reassessment: Reassessment) -> None: ...
     def open_reassessments(self, person_id: str) -> list[Reassessment]: ...
     def list_reassessments(
-        self, person_id: str, after: str | None, limit: int
+        self, query: ReassessmentQuery, after: str | None, limit: int
     ) -> list[Reassessment]: ...
     def town_events(self, town_ids: Sequence[str]) -> TownEvents: ...
 
@@ -387,11 +396,25 @@ class SqlHistoryRepository:
         return list(self.session.scalars(query.order_by(r.reported_date)))
 
     def list_reassessments(
-        self, person_id: str, after: str | None, limit: int
+        self, query: ReassessmentQuery, after: str | None, limit: int
     ) -> list[Reassessment]:
         r = orm.reassessments.c
-        query = _after(select(Reassessment).where(r.person_id == person_id), r.id, after)
-        return list(self.session.scalars(query.order_by(r.id).limit(limit)))
+        statement = select(Reassessment)
+        if query.person_id is not None:
+            statement = statement.where(r.person_id == query.person_id)
+        else:
+            in_town = select(_P.id).where(_P.town_id == query.town_id)
+            statement = statement.where(r.person_id.in_(in_town))
+        if query.open_only:
+            statement = statement.where(r.assessment_id.is_(None))
+        if after is not None:
+            day, ident = after.split("/", 1)
+            due = dt.date.fromisoformat(day)
+            statement = statement.where(
+                or_(r.due_date > due, and_(r.due_date == due, r.id > ident))
+            )
+        statement = statement.order_by(r.due_date, r.id).limit(limit)
+        return list(self.session.scalars(statement))
 
     def town_events(self, town_ids: Sequence[str]) -> TownEvents:
         """Every person of the towns with their status and care-level events, as plain rows:

@@ -90,3 +90,7 @@ class Reassessment:
     @property
     def name(self) -> str:
         return f"persons/{self.person_id}/reassessments/{self.id}"
+
+    def overdue(self, today: dt.date) -> bool:
+        """Rule R4: still unanswered after its due date; computed when asked, never stored."""
+        return self.assessment_id is None and today > self.due_date

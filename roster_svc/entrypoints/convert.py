@@ -463,8 +463,9 @@ def assessment_to_pb(assessment: Assessment) -> pb.Assessment:
     )
 
 
-def reassessment_to_pb(reassessment: Reassessment) -> pb.Reassessment:
+def reassessment_to_pb(reassessment: Reassessment, today: date) -> pb.Reassessment:
     return pb.Reassessment(
+        overdue=reassessment.overdue(today),
         name=reassessment.name,
         reported_date=date_to_pb(reassessment.reported_date),
         description=reassessment.description,

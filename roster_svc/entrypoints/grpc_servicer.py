@@ -320,7 +320,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             convert.required_date(request.reassessment.reported_date, "reassessment.reported_date"),
             request.reassessment.description,
         )
-        return convert.reassessment_to_pb(created)
+        return convert.reassessment_to_pb(created, self._today())
 
     def ListReassessments(
         self, request: pb.ListReassessmentsRequest, context: grpc.ServicerContext
@@ -330,11 +330,14 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             self._deps(),
             current_caller(),
             request.parent,
+            request.open_only,
             request.page_size,
             request.page_token,
         )
+        today = self._today()
         return pb.ListReassessmentsResponse(
-            reassessments=[convert.reassessment_to_pb(r) for r in found], next_page_token=token
+            reassessments=[convert.reassessment_to_pb(r, today) for r in found],
+            next_page_token=token,
         )
 
     def SummarizeCareMonths(

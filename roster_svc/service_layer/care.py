@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
+from roster_svc.adapters.person_repository import ReassessmentQuery
 from roster_svc.domain import history
 from roster_svc.domain.assessments import Assessment, Reassessment, check_assessment
 from roster_svc.domain.persons import CareLevel, Period, PersonStatus
@@ -100,15 +101,33 @@ def create_reassessment(
 
 
 def list_reassessments(
-    uow: RosterUnitOfWork, deps: Deps, caller: Caller, parent: str, page_size: int, token: str
+    uow: RosterUnitOfWork,
+    deps: Deps,
+    caller: Caller,
+    parent: str,
+    open_only: bool,
+    page_size: int,
+    token: str,
 ) -> tuple[list[Reassessment], str]:
-    page = paging.parse(page_size, token, {"parent": parent})
+    """The re-assessments of a person, or of a town's persons, by due date (rule R4)."""
+    query_key = {"parent": parent, "open_only": str(open_only)}
+    page = paging.parse(page_size, token, query_key)
     with uow:
-        view = load_person(uow, caller, parent, deps.today)
-        found = uow.history.list_reassessments(view.person.id, page.after, page.size + 1)
+        if parent.startswith("towns/"):
+            (town_id,) = names.parse("parent", parent, "towns")
+            if caller.scope_level is ScopeLevel.CASELOAD or not caller.sees_town(parent):
+                raise NotFound(parent)
+            if uow.towns.get(town_id) is None:
+                raise NotFound(parent)
+            query = ReassessmentQuery(town_id=town_id, open_only=open_only)
+        else:
+            view = load_person(uow, caller, parent, deps.today)
+            query = ReassessmentQuery(person_id=view.person.id, open_only=open_only)
+        found = uow.history.list_reassessments(query, page.after, page.size + 1)
     more = len(found) > page.size
     found = found[: page.size]
-    return found, paging.next_token(found[-1].id if more else None, {"parent": parent})
+    last = f"{found[-1].due_date}/{found[-1].id}" if more else None
+    return found, paging.next_token(last, query_key)
 
 
 @dataclass(frozen=True)

@@ -505,6 +505,24 @@ def test_reported_change_is_due_in_ten_chinese_working_days(services) -> None:  
         pb.ListReassessmentsRequest(parent=person.name), metadata=CITY
     )
     assert [r.assessment for r in listed.reassessments] == [done.name]
+    assert not listed.reassessments[0].overdue
+    other = _person(roster, ID_B, village="towns/chengdong/villages/dongfeng")
+    late = roster.CreateReassessment(
+        pb.CreateReassessmentRequest(
+            parent=other.name, reassessment=pb.Reassessment(reported_date=_d("2024-10-08"))
+        ),
+        metadata=CITY,
+    )
+    assert late.overdue  # open, and its due date has passed (computed when read)
+    town_open = roster.ListReassessments(
+        pb.ListReassessmentsRequest(parent="towns/chengdong", open_only=True), metadata=CITY
+    )
+    assert [r.name for r in town_open.reassessments] == [late.name]
+    town_all = roster.ListReassessments(
+        pb.ListReassessmentsRequest(parent="towns/chengdong", page_size=1), metadata=CITY
+    )
+    assert [r.name for r in town_all.reassessments] == [opened.name]  # earliest due first
+    assert town_all.next_page_token
 
 
 # --- Assignments, substitutes, caseloads and agreements (R5) ---

@@ -14,6 +14,7 @@ from roster_svc.adapters.person_repository import (
     AssignmentSpanRow,
     MissingAgreementRow,
     PersonQuery,
+    ReassessmentQuery,
     TownEvents,
 )
 from roster_svc.domain import history
@@ -179,9 +180,16 @@ class FakeHistory:
         ]
 
     def list_reassessments(
-        self, person_id: str, after: str | None, limit: int
+        self, query: ReassessmentQuery, after: str | None, limit: int
     ) -> list[Reassessment]:
-        return [r for r in self.s.reassessments if r.person_id == person_id][:limit]
+        found = [
+            r
+            for r in self.s.reassessments
+            if (query.person_id is None or r.person_id == query.person_id)
+            and (query.town_id is None or self.s.persons[r.person_id].town_id == query.town_id)
+            and not (query.open_only and r.assessment_id)
+        ]
+        return sorted(found, key=lambda r: (r.due_date, r.id))[:limit]
 
     def town_events(self, town_ids: Sequence[str]) -> TownEvents:
         people = [(p.id, p.town_id) for p in self.s.persons.values() if p.town_id in town_ids]
