@@ -12,7 +12,7 @@ from roster_svc.adapters.hr_client import GrpcHrClient
 from roster_svc.adapters.id_vault import FernetIdVault
 from roster_svc.adapters.orm import start_mappers
 from roster_svc.entrypoints.grpc_servicer import RosterServicer
-from roster_svc.person_settings import PersonSettings
+from roster_svc.person_settings import PersonSettings, retired_keys
 from roster_svc.service_layer.care import CareDeps
 from roster_svc.service_layer.unit_of_work import SqlRosterUnitOfWork
 from roster_svc.station_settings import StationSettings
@@ -37,6 +37,7 @@ def build(settings: Settings) -> ServiceSpec:
     vault = FernetIdVault(
         person_settings.hmac_key(settings.data_dir),
         person_settings.encryption_key(settings.data_dir),
+        retired_keys(person_settings),
     )
 
     def register(server: grpc.Server) -> None:

@@ -27,6 +27,8 @@ class PersonSettings(BaseSettings):
     id_hmac_key: SecretStr | None = None
     #: Fernet key (urlsafe base64 of 32 bytes) that encrypts the ID numbers.
     id_encryption_key: SecretStr | None = None
+    #: Earlier encryption keys, still read after a rotation (a JSON list).
+    id_retired_encryption_keys: list[SecretStr] = Field(default_factory=list)
     #: Holidays (放假) of years the calendar package does not know yet (rule R4).
     extra_holidays: list[date] = Field(default_factory=list)
     #: Adjusted working days (调休上班) of those years (rule R4).
@@ -46,6 +48,10 @@ class PersonSettings(BaseSettings):
         if self.id_encryption_key is not None:
             return self.id_encryption_key.get_secret_value().encode()
         return _key_file(data_dir / "person-id-fernet.key", Fernet.generate_key)
+
+
+def retired_keys(settings: PersonSettings) -> list[bytes]:
+    return [k.get_secret_value().encode() for k in settings.id_retired_encryption_keys]
 
 
 def _key_file(path: Path, make: object) -> bytes:

@@ -6,10 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from roster_svc.adapters.id_vault import FernetIdVault
 from roster_svc.domain.workdays import CalendarBasis
-from roster_svc.person_settings import PersonSettings
+from roster_svc.person_settings import PersonSettings, retired_keys
 
 
 def test_id_keys_are_created_once_private_and_reused(tmp_path: Path) -> None:
@@ -37,3 +38,14 @@ def test_r4_configured_holidays_come_from_the_environment(
         dt.date(2027, 9, 30), settings.reassessment_working_days
     )
     assert (due, basis) == (dt.date(2027, 10, 6), CalendarBasis.CONFIGURED)
+
+
+def test_numbers_sealed_with_a_retired_key_still_read_after_rotation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old_key, new_key = Fernet.generate_key(), Fernet.generate_key()
+    sealed = FernetIdVault(b"h", old_key).seal("11010519491231002X")
+    monkeypatch.setenv("SGZ_PERSON_ID_RETIRED_ENCRYPTION_KEYS", f'["{old_key.decode()}"]')
+    rotated = FernetIdVault(b"h", new_key, retired_keys(PersonSettings()))
+    assert rotated.reveal(sealed) == "11010519491231002X"
+    assert FernetIdVault(b"h", new_key).reveal(rotated.seal("x")) == "x"
