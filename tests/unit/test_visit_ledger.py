@@ -264,3 +264,25 @@ def test_entries_are_listed_by_cst_day_and_paged_in_sequence_order() -> None:
             page_size=0,
             page_token="",
         )
+
+
+def test_a_village_contact_or_a_worker_does_not_read_the_towns_whole_ledger() -> None:
+    uow = FakeUow()
+    _visit(uow, 1, actor="workers/w2")
+    village = Caller("users/v", Role.VILLAGE_CONTACT, ScopeLevel.VILLAGE, f"{TOWN}/villages/x")
+    for caller in (village, WORKER):
+        with pytest.raises(PermissionDenied):
+            ledger.list_entries(
+                uow,
+                caller,
+                TOWN,
+                start_date=None,
+                end_date=None,
+                subject="",
+                page_size=0,
+                page_token="",
+            )
+        with pytest.raises(PermissionDenied):
+            ledger.verify_ledger(uow, caller, TOWN)
+        with pytest.raises(NotFound):
+            ledger.get_entry(uow, caller, f"{TOWN}/ledgerEntries/1")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sgz_runtime import names, paging
 from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied
-from sgz_runtime.identity import Caller, Role
+from sgz_runtime.identity import Caller, Role, ScopeLevel
 from sgz_runtime.uow import UnitOfWork
 from visit_svc.adapters.ledger_repository import LedgerRepository
 from visit_svc.domain.ledger import ChainVerifier, EntryKind, LedgerEntry, Verification
@@ -48,8 +48,10 @@ def parse_entry_name(field: str, name: str) -> tuple[str, int]:
 
 
 def _require_reader(caller: Caller, town: str) -> None:
-    if not caller.sees_town(town):
-        raise PermissionDenied(f"{town} is outside the caller's scope")
+    """The ledger is the town's book: it names every person and their health findings, so a
+    village contact or a worker (whose scope is narrower than the town) does not read it whole."""
+    if not caller.sees_town(town) or caller.scope_level not in (ScopeLevel.CITY, ScopeLevel.TOWN):
+        raise PermissionDenied(f"the work ledger of {town} is outside the caller's scope")
 
 
 def day_start(day: date) -> datetime:
@@ -99,7 +101,8 @@ def get_entry(uow: LedgerUnitOfWork, caller: Caller, name: str) -> LedgerEntry:
     town, seq = parse_entry_name("name", name)
     with uow:
         entry = uow.ledger.get(town, seq)
-    if entry is None or not caller.sees_town(town):
+    readable = caller.sees_town(town) and caller.scope_level in (ScopeLevel.CITY, ScopeLevel.TOWN)
+    if entry is None or not (readable or entry.actor == caller.subject):
         raise NotFound(name)
     return entry
 
@@ -132,7 +135,10 @@ def correct_entry(
     with uow:
         original = uow.ledger.get(town, seq)
         # A worker corrects their own entries; town and city staff those of their scope.
-        if original is None or not (caller.sees_town(town) or original.actor == caller.subject):
+        in_scope = caller.scope_level in (ScopeLevel.CITY, ScopeLevel.TOWN) and caller.sees_town(
+            town
+        )
+        if original is None or not (in_scope or original.actor == caller.subject):
             raise NotFound(name)
         entry = uow.ledger.append(
             town,
