@@ -746,3 +746,43 @@ def test_person_months_by_care_level_per_town_during_a_period(services) -> None:
         metadata=as_caller(role=Role.TOWN_HEAD, level=ScopeLevel.TOWN, scope="towns/xicheng"),
     )
     assert {r.town for r in town_only.care_months} == {"towns/xicheng"}
+
+
+def test_persons_are_paged_by_town_or_village_within_the_callers_scope(services) -> None:  # type: ignore[no-untyped-def]
+    roster, _ = services
+    made = [
+        _person(roster, _check(f"3206211950010100{i}"), village=f"towns/chengdong/villages/{v}")
+        for i, v in enumerate(["xinhua", "xinhua", "dongfeng"])
+    ]
+    first = roster.ListPersons(
+        pb.ListPersonsRequest(parent="towns/chengdong", page_size=2), metadata=CITY
+    )
+    rest = roster.ListPersons(
+        pb.ListPersonsRequest(
+            parent="towns/chengdong", page_size=2, page_token=first.next_page_token
+        ),
+        metadata=CITY,
+    )
+    assert sorted(p.name for p in [*first.persons, *rest.persons]) == sorted(p.name for p in made)
+    assert all(p.id_number == "" and "*" in p.id_number_masked for p in first.persons)
+    village = "towns/chengdong/villages/dongfeng"
+    contact = as_caller(role=Role.VILLAGE_CONTACT, level=ScopeLevel.VILLAGE, scope=village)
+    mine = roster.ListPersons(pb.ListPersonsRequest(parent=village), metadata=contact)
+    assert [p.name for p in mine.persons] == [made[2].name]
+    with pytest.raises(grpc.RpcError) as info:
+        roster.ListPersons(pb.ListPersonsRequest(parent="towns/chengdong"), metadata=contact)
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as info:
+        roster.ListPersons(
+            pb.ListPersonsRequest(
+                parent="towns/chengdong",
+                page_token=first.next_page_token,
+                status=pb.PERSON_STATUS_DISPERSED,
+            ),
+            metadata=CITY,
+        )
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # a token of another query
+    with pytest.raises(grpc.RpcError) as info:
+        roster.LookupPerson(pb.LookupPersonRequest(id_number="123"), metadata=CITY)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _fields_of(info.value) == ["id_number"]
