@@ -120,7 +120,13 @@ def _grpc_sender(channel: grpc.Channel) -> Any:
         token = sign(caller, SECRET.encode(), ttl_s=3600)
         return stub.ImportPersons(request, metadata=((CALLER_METADATA_KEY, token),), timeout=600)
 
-    return send
+    def commit(request: Any) -> Any:
+        token = sign(caller, SECRET.encode(), ttl_s=3600)
+        return stub.CommitPersonImport(
+            request, metadata=((CALLER_METADATA_KEY, token),), timeout=600
+        )
+
+    return send, commit
 
 
 def _import(path: Path, url: str, tmp: Path) -> dict[str, float]:
@@ -132,13 +138,13 @@ def _import(path: Path, url: str, tmp: Path) -> dict[str, float]:
         channel = grpc.insecure_channel(
             f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", 64 << 20)]
         )
-        send = _grpc_sender(channel)
+        send, commit = _grpc_sender(channel)
         _reset_peak()
         _reset_peak(server_pid)
         started = time.perf_counter()
         cpu = time.process_time(), _cpu_s(server_pid)
         _found, rows = read_rows(path)
-        report = run_import(rows, "towns/-", send)
+        report = run_import(rows, "towns/-", send, commit)
         seconds = time.perf_counter() - started
         if report.errors or not report.written:
             first = report.errors[0] if report.errors else None
@@ -161,7 +167,7 @@ def _import(path: Path, url: str, tmp: Path) -> dict[str, float]:
         # Importing the same file again changes nothing (every row unchanged).
         started = time.perf_counter()
         _found, rows = read_rows(path)
-        again = run_import(rows, "towns/-", send)
+        again = run_import(rows, "towns/-", send, commit)
         figures["reimport_rows_per_s"] = round(again.rows / (time.perf_counter() - started))
         figures["reimport_unchanged"] = again.unchanged
         channel.close()

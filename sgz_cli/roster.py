@@ -71,6 +71,20 @@ def http_sender(client: httpx.Client) -> Any:
     return send
 
 
+def http_committer(client: httpx.Client) -> Any:
+    """Asks the gateway to apply (or discard) what an import staged."""
+
+    def commit(request: pb.CommitPersonImportRequest) -> pb.CommitPersonImportResponse:
+        body = json_format.MessageToDict(request)
+        parent = body.pop("parent")
+        found = _call(client, "POST", f"/v1/{parent}/persons:commitImport", body)
+        return json_format.ParseDict(
+            found, pb.CommitPersonImportResponse(), ignore_unknown_fields=True
+        )
+
+    return commit
+
+
 def _progress(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -141,8 +155,9 @@ def import_file(
     ] = None,
     gateway: GatewayOption = None,
 ) -> None:
-    """Import a town's roster file: every row is checked first; a file with bad rows imports
-    nothing unless --valid-only. Re-importing the same file changes nothing."""
+    """Import a town's roster file: every row is checked; a file with bad rows imports
+    nothing unless --valid-only, and a good file is applied in one transaction. Re-importing
+    the same file changes nothing."""
     console = Console()
     try:
         found, rows = read_rows(file)
@@ -156,21 +171,16 @@ def import_file(
     try:
         with _client(gateway) as client, _progress(console) as progress:
             checking = progress.add_task("checking", total=total)
-            writing = progress.add_task("importing", total=None, visible=False)
-
-            def wrote(n: int) -> None:
-                progress.update(writing, advance=n, visible=True, total=total)
-
             report = run_import(
                 rows,
                 parent,
                 http_sender(client),
+                http_committer(client),
                 valid_only=valid_only,
                 assessor=assessor,
                 assessed_on=assessed_on.date() if assessed_on else None,
                 start_date=start_date.date() if start_date else None,
                 on_rows=lambda n: progress.update(checking, advance=n),
-                on_write=wrote,
             )
     except FileProblem as exc:
         console.print(f"[red]{file.name}: {exc}[/]")
@@ -188,14 +198,11 @@ def import_file(
             f"{len(report.warnings)} warning(s) (they do not block), e.g. row "
             f"{report.warnings[0].row_number}: {report.warnings[0].reason}"
         )
-    if not report.written or report.interrupted:
-        if report.interrupted:
-            console.print("[red]The roster changed during the import; it stopped there.[/]")
-        else:
-            console.print(
-                f"[red]Nothing imported: {report.bad_rows} bad row(s). Fix them, or "
-                "pass --valid-only to import the good rows.[/]"
-            )
+    if not report.written:
+        console.print(
+            f"[red]Nothing imported: {report.bad_rows} bad row(s). Fix them, or "
+            "pass --valid-only to import the good rows.[/]"
+        )
         raise typer.Exit(1)
     console.print(
         f"[green]{report.rows} rows: {report.created} created, {report.updated} updated, "

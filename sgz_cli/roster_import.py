@@ -1,15 +1,17 @@
-"""The import of a town's roster file, in two passes over batches of rows (item 8 of issue 3).
+"""The import of a town's roster file (item 8 of issue 3): all or nothing, in one pass.
 
-Pass 1 sends every batch with validate_only and collects every problem; a repeated ID number
-across batches is caught here. Only when the whole file is clean (or `valid_only` is asked)
-does pass 2 send the batches again to be written, each in one transaction on the server.
-So a file with errors imports nothing. The batches are kept serialised between the passes
-(about 150 bytes a row), so the file is read once.
+Every batch is sent to ImportPersons with one import id: the roster checks each row and
+stages the valid ones. A repeated ID number across batches is caught here and by the server.
+Only when no row of the whole file is bad (or `valid_only` is asked) does CommitPersonImport
+apply everything staged, in one transaction; otherwise the staged rows are discarded. So a
+file with errors imports nothing, and a file is never half-imported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +26,7 @@ from sgz_cli.roster_files import HEADER_OF
 BATCH = 2000
 
 Send = Callable[[pb.ImportPersonsRequest], pb.ImportPersonsResponse]
+Commit = Callable[[pb.CommitPersonImportRequest], pb.CommitPersonImportResponse]
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,6 @@ class ImportReport:
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     written: bool = False
-    #: The write pass stopped at a batch the roster refused after validation had passed.
-    interrupted: bool = False
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -73,6 +74,7 @@ def run_import(
     rows: Iterable[pb.PersonImportRow],
     town: str,
     send: Send,
+    commit: Commit,
     *,
     valid_only: bool = False,
     assessor: str = "",
@@ -81,23 +83,21 @@ def run_import(
     batch_size: int = BATCH,
     in_flight: int = 2,
     on_rows: Callable[[int], None] = lambda _n: None,
-    on_write: Callable[[int], None] = lambda _n: None,
 ) -> ImportReport:
-    """Validates the whole file, then writes it unless it has errors (or valid_only).
-
-    `in_flight` batches are sent at once, so reading the file, validating one batch and
-    writing another overlap (the server's database work releases its GIL)."""
+    """Checks and stages the whole file batch by batch, then applies it in one transaction
+    unless a row is bad (or valid_only). `in_flight` batches are sent at once, so reading the
+    file and the server's work overlap."""
     report = ImportReport()
+    import_id = secrets.token_hex(16)
     template = pb.ImportPersonsRequest(
         parent=town,
-        validate_only=True,
         valid_only=valid_only,
         assessor=assessor,
         assessed_date=_date(assessed_on),
         start_date=_date(start_date),
+        import_id=import_id,
     )
     seen: dict[str, int] = {}
-    batches: list[tuple[bytes, int]] = []
     batch: list[pb.PersonImportRow] = []
     pending: deque[tuple[Future[pb.ImportPersonsResponse], int]] = deque()
 
@@ -108,69 +108,67 @@ def run_import(
         report.warnings += [_finding(p) for p in response.warnings]
         on_rows(size)
 
-    with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="import") as pool:
+    staged = False
+    try:
+        with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="import") as pool:
 
-        def flush() -> None:
-            if not batch:
-                return
-            request = pb.ImportPersonsRequest()
-            request.CopyFrom(template)
-            request.rows.extend(batch)
-            batches.append((request.SerializeToString(), len(batch)))
-            pending.append((pool.submit(send, request), len(batch)))
-            batch.clear()
-            while len(pending) >= in_flight:
-                checked(*pending.popleft())
+            def flush() -> None:
+                if not batch:
+                    return
+                request = pb.ImportPersonsRequest()
+                request.CopyFrom(template)
+                request.rows.extend(batch)
+                pending.append((pool.submit(send, request), len(batch)))
+                batch.clear()
+                while len(pending) >= in_flight:
+                    checked(*pending.popleft())
 
-        for row in rows:
-            report.rows += 1
-            # One ID, one person (R2) across the whole file: a later repeat is an error of its
-            # own row and is never sent to be written. (The server checks within a batch too.)
-            key = row.id_number.strip().upper()
-            if key:
-                first = seen.setdefault(key, row.row_number)
-                if first != row.row_number:
-                    report.errors.append(
-                        Finding(
-                            row.row_number,
-                            HEADER_OF["id_number"],
-                            f"is the same ID number as row {first} (one ID, one person)",
-                            "R2",
+            for row in rows:
+                report.rows += 1
+                # One ID, one person (R2) across the whole file: a later repeat is an error of
+                # its own row and is never sent. (The server checks across batches too.)
+                key = row.id_number.strip().upper()
+                if key:
+                    first = seen.setdefault(key, row.row_number)
+                    if first != row.row_number:
+                        report.errors.append(
+                            Finding(
+                                row.row_number,
+                                HEADER_OF["id_number"],
+                                f"is the same ID number as row {first} (one ID, one person)",
+                                "R2",
+                            )
                         )
-                    )
-                    on_rows(1)
-                    continue
-            batch.append(row)
-            if len(batch) >= batch_size:
-                flush()
-        flush()
-        while pending:
-            checked(*pending.popleft())
-        report.errors.sort(key=lambda f: f.row_number)
-        if report.errors and not valid_only:
-            return report
-
-        def write(serialised: bytes) -> pb.ImportPersonsResponse:
-            request = pb.ImportPersonsRequest.FromString(serialised)
-            request.validate_only = False
-            return send(request)
-
-        writes = [(pool.submit(write, serialised), size) for serialised, size in batches]
-        for future, size in writes:
-            if future.cancelled():
-                continue
-            response = future.result()
-            if response.errors and not valid_only:
-                # The roster changed between the passes (e.g. a village was removed): this
-                # batch wrote nothing; others stand. Reported, never silent.
-                report.errors += [_finding(p) for p in response.errors]
-                report.interrupted = True
-                for later, _ in writes:
-                    later.cancel()
-                continue
-            report.created += response.created
-            report.updated += response.updated
-            report.unchanged += response.unchanged
-            on_write(size)
-    report.written = not report.interrupted
+                        on_rows(1)
+                        continue
+                batch.append(row)
+                staged = True
+                if len(batch) >= batch_size:
+                    flush()
+            flush()
+            while pending:
+                checked(*pending.popleft())
+    except BaseException:
+        if staged:
+            _discard(commit, town, import_id)
+        raise
+    report.errors.sort(key=lambda f: f.row_number)
+    if report.errors and not valid_only:
+        if staged:
+            _discard(commit, town, import_id)
+        return report
+    if report.valid_rows:
+        done = commit(pb.CommitPersonImportRequest(parent=town, import_id=import_id))
+        report.created, report.updated, report.unchanged = (
+            done.created,
+            done.updated,
+            done.unchanged,
+        )
+    report.written = True
     return report
+
+
+def _discard(commit: Commit, town: str, import_id: str) -> None:
+    """Forgets what was staged; the server forgets it anyway after a day."""
+    with contextlib.suppress(Exception):
+        commit(pb.CommitPersonImportRequest(parent=town, import_id=import_id, discard=True))

@@ -169,6 +169,40 @@ agreements = Table(
     Column("document_reference", String(200), nullable=False),
 )
 
+# Item 8 of issue 3: rows of a file being imported, prepared and staged batch by batch, applied
+# together by CommitPersonImport (person_import_repository.py). Enum columns hold the same names
+# as the tables they are copied into.
+person_import_staging = Table(
+    "person_import_staging",
+    metadata,
+    Column("import_id", String(64), primary_key=True),
+    Column("row_number", Integer, primary_key=True),
+    Column("op", String(8), nullable=False),
+    Column("person_id", String(32), nullable=False),
+    Column("town_id", String(63), nullable=False),
+    Column("village_id", String(63), nullable=False),
+    Column("display_name", String(100), nullable=False),
+    Column("id_hash", String(64), nullable=False),
+    Column("id_cipher", Text, nullable=True),
+    Column("id_masked", String(18), nullable=False),
+    Column("gender", Enum(Gender, native_enum=False, length=10), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("expected_version", Integer, nullable=True),
+    Column("effective_date", Date, nullable=False),
+    Column("assessment_id", String(32), nullable=True),
+    Column("assessor", String(200), nullable=True),
+    Column("assessment_date", Date, nullable=True),
+    *(
+        Column(i, Boolean, nullable=True)
+        for i in ("eating", "dressing", "transferring", "toileting", "indoor_walking", "bathing")
+    ),
+    Column("care_level", Enum(CareLevel, native_enum=False, length=20), nullable=True),
+    Column("staged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("import_id", "id_hash"),
+)
+
 _mapped = False
 
 

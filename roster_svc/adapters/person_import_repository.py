@@ -12,11 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from roster_svc.adapters import orm
 from roster_svc.domain.assessments import INDICATORS
+from roster_svc.domain.persons import PersonStatus
+from sgz_runtime.errors import Aborted
 
 #: Keys per IN query: well under SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 1000
@@ -64,6 +67,21 @@ class PersonImportRepository(Protocol):
 
     def insert_status_changes(self, rows: list[dict[str, Any]]) -> None: ...
     def insert_assessments(self, rows: list[dict[str, Any]]) -> None: ...
+
+    # Staging: a file's batches prepared one by one, applied together (CommitPersonImport).
+    def staged_rows_of(self, import_id: str, hashes: Sequence[str]) -> dict[str, int]:
+        """The row number each of these hashes was staged under in this import."""
+        ...
+
+    def stage(self, rows: list[dict[str, Any]]) -> None: ...
+    def staged_towns(self, import_id: str) -> set[str]: ...
+    def apply_staged(self, import_id: str) -> dict[str, int]:
+        """Writes every staged row (Aborted when the roster changed since) and forgets them;
+        the number of rows per op."""
+        ...
+
+    def discard_staged(self, import_id: str) -> None: ...
+    def purge_staged_before(self, moment: dt.datetime) -> None: ...
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -172,6 +190,115 @@ class SqlPersonImportRepository:
 
     def insert_assessments(self, rows: list[dict[str, Any]]) -> None:
         _bulk_insert(self.session, orm.assessments, rows)
+
+    # --- staging (CommitPersonImport) ---
+
+    def staged_rows_of(self, import_id: str, hashes: Sequence[str]) -> dict[str, int]:
+        st = orm.person_import_staging
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(hashes)):
+            rows = self.session.execute(
+                select(st.c.id_hash, st.c.row_number).where(
+                    st.c.import_id == import_id, st.c.id_hash.in_(chunk)
+                )
+            )
+            found.update({r.id_hash: r.row_number for r in rows})
+        return found
+
+    def stage(self, rows: list[dict[str, Any]]) -> None:
+        _bulk_insert(self.session, orm.person_import_staging, rows)
+
+    def staged_towns(self, import_id: str) -> set[str]:
+        st = orm.person_import_staging
+        rows = self.session.execute(
+            select(st.c.town_id).where(st.c.import_id == import_id).distinct()
+        )
+        return {r.town_id for r in rows}
+
+    def apply_staged(self, import_id: str) -> dict[str, int]:
+        """Set-based: one INSERT ... SELECT or UPDATE ... FROM per table, no row in Python."""
+        st, p = orm.person_import_staging, orm.persons
+        mine = st.c.import_id == import_id
+        counts = {
+            op: int(n)
+            for op, n in self.session.execute(
+                select(st.c.op, func.count()).where(mine).group_by(st.c.op)
+            )
+        }
+        person_columns = [
+            "id", "town_id", "village_id", "display_name", "id_hash", "id_cipher", "id_masked",
+            "gender", "birth_date", "address", "phone", "version",
+        ]  # fmt: skip
+        try:
+            self.session.execute(
+                insert(p).from_select(
+                    person_columns,
+                    select(
+                        st.c.person_id, st.c.town_id, st.c.village_id, st.c.display_name,
+                        st.c.id_hash, st.c.id_cipher, st.c.id_masked, st.c.gender,
+                        st.c.birth_date, st.c.address, st.c.phone, literal(1),
+                    ).where(mine, st.c.op == "create"),
+                )
+            )  # fmt: skip
+            updated = self.session.execute(
+                update(p)
+                .where(
+                    mine,
+                    st.c.op == "update",
+                    p.c.id == st.c.person_id,
+                    p.c.version == st.c.expected_version,
+                )
+                .values(
+                    village_id=st.c.village_id,
+                    display_name=st.c.display_name,
+                    address=st.c.address,
+                    phone=st.c.phone,
+                    version=p.c.version + 1,
+                )
+            )
+            if updated.rowcount != counts.get("update", 0):  # type: ignore[attr-defined]
+                raise Aborted("a person changed since the file was checked; import it again")
+            s = orm.status_changes
+            self.session.execute(
+                insert(s).from_select(
+                    ["person_id", "status", "effective_date", "reason"],
+                    select(
+                        st.c.person_id,
+                        literal(PersonStatus.DISPERSED, s.c.status.type),
+                        st.c.effective_date,
+                        literal("imported"),
+                    ).where(mine, st.c.op == "create"),
+                )
+            )
+            a = orm.assessments
+            answers = [
+                "eating", "dressing", "transferring", "toileting", "indoor_walking", "bathing"
+            ]  # fmt: skip
+            self.session.execute(
+                insert(a).from_select(
+                    ["id", "person_id", "assessor", "assessment_date", *answers, "care_level"],
+                    select(
+                        st.c.assessment_id, st.c.person_id, st.c.assessor, st.c.assessment_date,
+                        *(st.c[i] for i in answers), st.c.care_level,
+                    ).where(mine, st.c.assessment_id.is_not(None)),
+                )
+            )  # fmt: skip
+        except IntegrityError:
+            # Another import or a CreatePerson took the same ID or assessment date meanwhile.
+            raise Aborted(
+                "the roster changed since the file was checked (the same person or assessment "
+                "was added meanwhile); import it again"
+            ) from None
+        self.session.execute(delete(st).where(mine))
+        return counts
+
+    def discard_staged(self, import_id: str) -> None:
+        st = orm.person_import_staging
+        self.session.execute(delete(st).where(st.c.import_id == import_id))
+
+    def purge_staged_before(self, moment: dt.datetime) -> None:
+        st = orm.person_import_staging
+        self.session.execute(delete(st).where(st.c.staged_at < moment))
 
 
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

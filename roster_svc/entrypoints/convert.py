@@ -277,6 +277,7 @@ def import_options_from_pb(request: pb.ImportPersonsRequest) -> ImportOptions:
             assessed_date=date_from_pb(request.assessed_date, "assessed_date"),
         ),
         start_date=date_from_pb(request.start_date, "start_date"),
+        import_id=request.import_id,
     )
 
 
@@ -543,4 +544,10 @@ def missing_agreement_to_pb(row: MissingAgreementRow) -> pb.MissingAgreement:
         worker=row.worker,
         reason=_MISSING_PB[row.reason],
         latest_agreement=row.latest_agreement.name if row.latest_agreement else "",
+    )
+
+
+def commit_result_to_pb(result: ImportResult) -> pb.CommitPersonImportResponse:
+    return pb.CommitPersonImportResponse(
+        created=result.created, updated=result.updated, unchanged=result.unchanged
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -164,6 +164,19 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             self._today(),
         )
         return convert.import_result_to_pb(result)
+
+    def CommitPersonImport(
+        self, request: pb.CommitPersonImportRequest, context: grpc.ServicerContext
+    ) -> pb.CommitPersonImportResponse:
+        result = person_import.commit_import(
+            self._uow(),
+            current_caller(),
+            request.parent,
+            request.import_id,
+            request.discard,
+            datetime.now(UTC),
+        )
+        return convert.commit_result_to_pb(result)
 
     # --- Persons (R1, R2), status history and timelines (R6) ---
 

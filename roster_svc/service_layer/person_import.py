@@ -9,6 +9,7 @@ stored changes nothing, so importing the same file twice leaves the roster as it
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from roster_svc.adapters.person_import_repository import (
     ExistingPerson,
     PersonImportRepository,
 )
+from roster_svc.domain.assessments import INDICATORS
 from roster_svc.domain.person_import import (
     MAX_BATCH,
     Checked,
@@ -49,6 +51,8 @@ class ImportOptions:
     defaults: ImportDefaults = field(default_factory=ImportDefaults)
     #: The day new persons are dispersed from (rule R6); the import day when None.
     start_date: dt.date | None = None
+    #: Stage the valid rows under this id for `commit_import`, rather than write them.
+    import_id: str = ""
 
 
 @dataclass
@@ -81,6 +85,10 @@ def import_persons(
         hashes = [vault.digest(v.resident_id.number) for v in checked.valid]
         existing = repo.persons_by_hash(hashes)
         latest = repo.latest_assessments([p.id for p in existing.values()])
+        if options.import_id:
+            _check_import_id(options.import_id)
+            _staged_twice(checked, hashes, repo.staged_rows_of(options.import_id, hashes))
+            hashes = [vault.digest(v.resident_id.number) for v in checked.valid]
         plan = _plan(checked, hashes, existing, latest)
         result = ImportResult(
             valid_rows=len(plan.rows),
@@ -89,9 +97,130 @@ def import_persons(
         )
         if options.validate_only or (checked.errors and not options.valid_only):
             return result
-        _write(repo, vault, plan, options.start_date or today, result)
+        if options.import_id:
+            repo.stage(_staged(vault, plan, options.import_id, options.start_date or today, result))
+        else:
+            _write(repo, vault, plan, options.start_date or today, result)
         uow.commit()
     return result
+
+
+#: Staged rows not committed within this time are forgotten.
+STAGING_KEPT = dt.timedelta(days=1)
+_IMPORT_ID = re.compile(r"^[A-Za-z0-9]{16,64}$")
+
+
+def _check_import_id(import_id: str) -> None:
+    if not _IMPORT_ID.match(import_id):
+        raise InvalidArgument.field("import_id", "must be 16 to 64 letters and digits")
+
+
+def _staged_twice(checked: Checked, hashes: list[str], staged: dict[str, int]) -> None:
+    """Rule R2 across the batches of one file: a row whose ID an earlier batch staged is an
+    error of its own (moved from the valid rows to the errors)."""
+    if not staged:
+        return
+    keep = []
+    for row, digest in zip(checked.valid, hashes, strict=True):
+        first = staged.get(digest)
+        if first is None or first == row.row_number:
+            keep.append(row)
+        else:
+            checked.errors.append(
+                Problem(
+                    row.row_number,
+                    "id_number",
+                    f"is the same ID number as row {first} (one ID, one person)",
+                    "R2",
+                )
+            )
+    checked.valid = keep
+
+
+def commit_import(
+    uow: RosterUnitOfWork,
+    caller: Caller,
+    parent: str,
+    import_id: str,
+    discard: bool,
+    now: dt.datetime,
+) -> ImportResult:
+    """Applies every row staged under import_id in one transaction (or discards them): the
+    whole file is written or nothing is. Aborted when the roster changed since staging."""
+    names.parse("parent", parent, "towns")
+    _check_import_id(import_id)
+    caller.require_role(*_IMPORTERS)
+    with uow:
+        repo = uow.imports
+        towns = repo.staged_towns(import_id)
+        if not towns or not all(caller.sees_town(f"towns/{t}") for t in towns):
+            raise NotFound(f"{parent}/imports/{import_id}", message="nothing is staged under it")
+        repo.purge_staged_before(now - STAGING_KEPT)
+        if discard:
+            repo.discard_staged(import_id)
+            uow.commit()
+            return ImportResult()
+        counts = repo.apply_staged(import_id)
+        uow.commit()
+    return ImportResult(
+        created=counts.get("create", 0),
+        updated=counts.get("update", 0) + counts.get("assess", 0),
+        unchanged=counts.get("same", 0),
+    )
+
+
+def _staged(
+    vault: IdVault, plan: _Plan, import_id: str, start_date: dt.date, result: ImportResult
+) -> list[dict[str, Any]]:
+    """The plan's rows prepared for the staging table: ids drawn, numbers sealed, the
+    operation each will be (create, update, assess: only a new assessment, same)."""
+    staged: list[dict[str, Any]] = []
+    for row, digest, person, new_assessment in plan.rows:
+        resident = row.resident_id
+        if person is None:
+            op, person_id, expected = "create", secrets.token_hex(16), None
+            cipher: str | None = vault.seal(resident.number)
+            result.created += 1
+        else:
+            person_id, expected, cipher = person.id, person.version, None
+            same = (person.village_id, person.display_name, person.address, person.phone) == (
+                row.village_id,
+                row.display_name,
+                row.address,
+                row.phone,
+            )
+            op = "update" if not same else ("assess" if new_assessment else "same")
+            if op == "same":
+                result.unchanged += 1
+            else:
+                result.updated += 1
+        a = row.assessment if new_assessment else None
+        staged.append(
+            {
+                "import_id": import_id,
+                "row_number": row.row_number,
+                "op": op,
+                "person_id": person_id,
+                "town_id": row.town_id,
+                "village_id": row.village_id,
+                "display_name": row.display_name,
+                "id_hash": digest,
+                "id_cipher": cipher,
+                "id_masked": resident.masked,
+                "gender": resident.gender,
+                "birth_date": resident.birth_date,
+                "address": row.address,
+                "phone": row.phone,
+                "expected_version": expected,
+                "effective_date": start_date,
+                "assessment_id": None if a is None else secrets.token_hex(16),
+                "assessor": None if a is None else a.assessor,
+                "assessment_date": None if a is None else a.assessment_date,
+                **{i: None if a is None else a.answers[i] for i in INDICATORS},
+                "care_level": None if a is None else a.care_level,
+            }
+        )
+    return staged
 
 
 def _places(

@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 import uvicorn
+from google.type import date_pb2
 from sgz.roster.v1 import roster_pb2 as pb
 from sgz.roster.v1 import roster_pb2_grpc
 from typer.testing import CliRunner
@@ -23,8 +25,8 @@ from bench.roster_data import check_digit
 from gateway.app import create_app
 from roster_svc.app import build as build_roster
 from sgz_cli.main import app
-from sgz_runtime.identity import Role
-from tests.conftest import CITY
+from sgz_runtime.identity import Role, ScopeLevel
+from tests.conftest import CITY, as_caller
 
 TOWN = "towns/chengdong"
 HEADER = ["姓名", "身份证号", "村（社区）", "地址", "联系电话", "自主吃饭", "自主穿衣",
@@ -279,3 +281,78 @@ def test_export_masks_id_numbers_for_a_role_that_may_not_read_them(
     sheet = load_workbook(out, read_only=True).worksheets[0]
     numbers = [r[1] for r in list(sheet.iter_rows(values_only=True))[1:]]
     assert sorted(numbers) == sorted(g[1][:6] + "*" * 8 + g[1][-4:] for g in GOOD)
+
+
+def _batch(import_id: str, *rows: list[str]) -> pb.ImportPersonsRequest:
+    fields = ("display_name", "id_number", "village", "address", "phone")
+    return pb.ImportPersonsRequest(
+        parent=TOWN,
+        import_id=import_id,
+        rows=[
+            pb.PersonImportRow(row_number=n, **dict(zip(fields, r[:5], strict=True)))
+            for n, r in enumerate(rows, start=2)
+        ],
+    )
+
+
+def test_a_staged_file_is_applied_whole_or_not_at_all_when_the_roster_changed(
+    stack: Any,
+) -> None:
+    _, stub, _ = stack
+    import_id = "a" * 32
+    staged = stub.ImportPersons(_batch(import_id, *GOOD), metadata=CITY)
+    assert staged.valid_rows == 3 and persons(stub) == []  # staged, not written
+    # Meanwhile someone registers one of the file's persons by hand.
+    stub.CreatePerson(
+        pb.CreatePersonRequest(
+            person=pb.Person(
+                display_name="王秀英", id_number=GOOD[0][1], village=f"{TOWN}/villages/xinhua"
+            ),
+            start_date=date_pb2.Date(year=2026, month=1, day=1),
+        ),
+        metadata=CITY,
+    )
+    with pytest.raises(grpc.RpcError) as info:
+        stub.CommitPersonImport(
+            pb.CommitPersonImportRequest(parent=TOWN, import_id=import_id), metadata=CITY
+        )
+    assert info.value.code() == grpc.StatusCode.ABORTED
+    assert [p.display_name for p in persons(stub)] == ["王秀英"]  # nothing of the file
+
+
+def test_r2_an_id_staged_by_an_earlier_batch_is_an_error_of_the_later_row(stack: Any) -> None:
+    _, stub, _ = stack
+    import_id = "b" * 32
+    stub.ImportPersons(_batch(import_id, GOOD[0]), metadata=CITY)
+    later = _batch(import_id, GOOD[1], GOOD[0])
+    later.rows[0].row_number, later.rows[1].row_number = 3, 4
+    answer = stub.ImportPersons(later, metadata=CITY)
+    assert [(e.row_number, e.field, e.rule) for e in answer.errors] == [(4, "id_number", "R2")]
+    assert "row 2" in answer.errors[0].reason
+
+
+def test_nothing_staged_or_out_of_scope_is_not_found_and_a_worker_may_not_import(
+    stack: Any,
+) -> None:
+    _, stub, _ = stack
+    with pytest.raises(grpc.RpcError) as info:
+        stub.CommitPersonImport(
+            pb.CommitPersonImportRequest(parent=TOWN, import_id="c" * 32), metadata=CITY
+        )
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
+    import_id = "d" * 32
+    stub.ImportPersons(_batch(import_id, *GOOD), metadata=CITY)
+    other = as_caller(role=Role.TOWN_HEAD, level=ScopeLevel.TOWN, scope="towns/xicheng")
+    with pytest.raises(grpc.RpcError) as info:
+        stub.CommitPersonImport(
+            pb.CommitPersonImportRequest(parent=TOWN, import_id=import_id), metadata=other
+        )
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
+    worker = as_caller(role=Role.STATION_WORKER, level=ScopeLevel.TOWN, scope=TOWN)
+    with pytest.raises(grpc.RpcError) as info:
+        stub.ImportPersons(_batch("e" * 32, *GOOD), metadata=worker)
+    assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    done = stub.CommitPersonImport(
+        pb.CommitPersonImportRequest(parent=TOWN, import_id=import_id, discard=True), metadata=CITY
+    )
+    assert done.created == 0 and persons(stub) == []

@@ -214,10 +214,13 @@ def test_other_file_types_are_refused(tmp_path: Path) -> None:
 
 
 class FakeRoster:
-    """Answers ImportPersons like the roster: rows with bad names are errors."""
+    """Answers like the roster: rows in village "bad" are errors; good rows are staged (all of
+    a batch's, or with valid_only the good ones) and written only by a commit."""
 
     def __init__(self) -> None:
+        self.staged: dict[str, list[int]] = {}
         self.written: list[int] = []
+        self.discarded: list[str] = []
 
     def __call__(self, request: pb.ImportPersonsRequest) -> pb.ImportPersonsResponse:
         errors = [
@@ -228,10 +231,17 @@ class FakeRoster:
             if r.village == "bad"
         ]
         good = [r.row_number for r in request.rows if r.village != "bad"]
-        if not request.validate_only and (not errors or request.valid_only):
-            self.written += good
-            return pb.ImportPersonsResponse(valid_rows=len(good), created=len(good))
+        if not errors or request.valid_only:
+            self.staged.setdefault(request.import_id, []).extend(good)
         return pb.ImportPersonsResponse(valid_rows=len(good), errors=errors)
+
+    def commit(self, request: pb.CommitPersonImportRequest) -> pb.CommitPersonImportResponse:
+        rows = self.staged.pop(request.import_id, [])
+        if request.discard:
+            self.discarded.append(request.import_id)
+            return pb.CommitPersonImportResponse()
+        self.written += rows
+        return pb.CommitPersonImportResponse(created=len(rows))
 
 
 def rows_of(villages: list[str]) -> list[pb.PersonImportRow]:
@@ -243,15 +253,29 @@ def rows_of(villages: list[str]) -> list[pb.PersonImportRow]:
 
 def test_a_bad_row_in_a_later_batch_keeps_every_batch_from_being_written() -> None:
     roster = FakeRoster()
-    report = run_import(rows_of(["ok"] * 5 + ["bad"]), "towns/t", roster, batch_size=2)
+    report = run_import(
+        rows_of(["ok"] * 5 + ["bad"]), "towns/t", roster, roster.commit, batch_size=2
+    )
     assert not report.written and roster.written == []
+    assert len(roster.discarded) == 1 and roster.staged == {}  # what was staged is discarded
     assert [(f.row_number, f.column, f.rule) for f in report.errors] == [(7, "村（社区）", "R1")]
+
+
+def test_a_clean_file_is_applied_by_one_commit() -> None:
+    roster = FakeRoster()
+    report = run_import(rows_of(["ok"] * 5), "towns/t", roster, roster.commit, batch_size=2)
+    assert report.written and report.created == 5 and sorted(roster.written) == [2, 3, 4, 5, 6]
 
 
 def test_valid_only_writes_the_good_rows_of_every_batch() -> None:
     roster = FakeRoster()
     report = run_import(
-        rows_of(["ok", "bad", "ok"]), "towns/t", roster, batch_size=2, valid_only=True
+        rows_of(["ok", "bad", "ok"]),
+        "towns/t",
+        roster,
+        roster.commit,
+        batch_size=2,
+        valid_only=True,
     )
     assert report.written and sorted(roster.written) == [2, 4]
 
@@ -261,7 +285,7 @@ def test_r2_an_id_repeated_in_another_batch_is_caught_and_never_sent_to_be_writt
     rows = rows_of(["ok", "ok", "ok"])
     rows[2].id_number = "ID2 "  # the same as row 2 once normalised
     rows[0].id_number = "id2"
-    report = run_import(rows, "towns/t", roster, batch_size=1, valid_only=True)
+    report = run_import(rows, "towns/t", roster, roster.commit, batch_size=1, valid_only=True)
     assert [(f.row_number, f.rule) for f in report.errors] == [(4, "R2")]
     assert sorted(roster.written) == [2, 3]
 
