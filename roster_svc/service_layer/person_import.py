@@ -87,8 +87,7 @@ def import_persons(
         latest = repo.latest_assessments([p.id for p in existing.values()])
         if options.import_id:
             _check_import_id(options.import_id)
-            _staged_twice(checked, hashes, repo.staged_rows_of(options.import_id, hashes))
-            hashes = [vault.digest(v.resident_id.number) for v in checked.valid]
+            hashes = _staged_twice(checked, hashes, repo.staged_rows_of(options.import_id, hashes))
         plan = _plan(checked, hashes, existing, latest)
         result = ImportResult(
             valid_rows=len(plan.rows),
@@ -115,16 +114,17 @@ def _check_import_id(import_id: str) -> None:
         raise InvalidArgument.field("import_id", "must be 16 to 64 letters and digits")
 
 
-def _staged_twice(checked: Checked, hashes: list[str], staged: dict[str, int]) -> None:
+def _staged_twice(checked: Checked, hashes: list[str], staged: dict[str, int]) -> list[str]:
     """Rule R2 across the batches of one file: a row whose ID an earlier batch staged is an
-    error of its own (moved from the valid rows to the errors)."""
+    error of its own (moved from the valid rows to the errors). The hashes of the rows kept."""
     if not staged:
-        return
-    keep = []
+        return hashes
+    keep, kept_hashes = [], []
     for row, digest in zip(checked.valid, hashes, strict=True):
         first = staged.get(digest)
         if first is None or first == row.row_number:
             keep.append(row)
+            kept_hashes.append(digest)
         else:
             checked.errors.append(
                 Problem(
@@ -135,6 +135,7 @@ def _staged_twice(checked: Checked, hashes: list[str], staged: dict[str, int]) -
                 )
             )
     checked.valid = keep
+    return kept_hashes
 
 
 def commit_import(
