@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,13 @@ def import_persons(
     return result
 
 
+def _new_id() -> str:
+    """A 32-hex id, time-ordered like a UUIDv7 (48-bit milliseconds, then 80 random bits): a
+    batch's new rows land side by side at the end of the primary-key index instead of all over
+    it, which keeps a large import's inserts cheap."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+
+
 #: Staged rows not committed within this time are forgotten.
 STAGING_KEPT = dt.timedelta(days=1)
 _IMPORT_ID = re.compile(r"^[A-Za-z0-9]{16,64}$")
@@ -179,7 +187,7 @@ def _staged(
     for row, digest, person, new_assessment in plan.rows:
         resident = row.resident_id
         if person is None:
-            op, person_id, expected = "create", secrets.token_hex(16), None
+            op, person_id, expected = "create", _new_id(), None
             cipher: str | None = vault.seal(resident.number)
             result.created += 1
         else:
@@ -214,7 +222,7 @@ def _staged(
                 "phone": row.phone,
                 "expected_version": expected,
                 "effective_date": start_date,
-                "assessment_id": None if a is None else secrets.token_hex(16),
+                "assessment_id": None if a is None else _new_id(),
                 "assessor": None if a is None else a.assessor,
                 "assessment_date": None if a is None else a.assessment_date,
                 **{i: None if a is None else a.answers[i] for i in INDICATORS},
@@ -315,7 +323,7 @@ def _write(
     assessments: list[dict[str, Any]] = []
     for row, digest, person, new_assessment in plan.rows:
         if person is None:
-            person_id = secrets.token_hex(16)
+            person_id = _new_id()
             resident = row.resident_id
             new_persons.append(
                 {
@@ -371,7 +379,7 @@ def _write(
             a = row.assessment
             assessments.append(
                 {
-                    "id": secrets.token_hex(16),
+                    "id": _new_id(),
                     "person_id": person_id,
                     "assessor": a.assessor,
                     "assessment_date": a.assessment_date,
