@@ -8,11 +8,10 @@ from datetime import date
 from typing import Protocol
 
 import grpc
-from google.type import date_pb2
-from sgz.common.v1 import types_pb2
 from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
 
 from sgz_runtime import errors, status
+from sgz_runtime.proto_values import date_from_pb, date_to_pb, period_to_pb
 from visit_svc.domain.timeline import (
     AssignmentSpan,
     PersonStatus,
@@ -52,35 +51,25 @@ _STATUS_PB = {
 _STATUS = {v: k for k, v in _STATUS_PB.items()}
 
 
-def _date_pb(day: date) -> date_pb2.Date:
-    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
-
-
-def _date(message: date_pb2.Date) -> date | None:
-    if message.year == 0:
-        return None
-    return date(message.year, message.month, message.day)
-
-
 def _end(message: object, field: str) -> date | None:
-    return _date(getattr(message, field)) if message.HasField(field) else None  # type: ignore[attr-defined]
+    return date_from_pb(getattr(message, field), "timeline") if message.HasField(field) else None  # type: ignore[attr-defined]
 
 
 def timeline_from_pb(message: roster_pb2.PersonTimeline) -> PersonTimeline:
     statuses = tuple(
         StatusSpan(start, _end(s, "end_date"), _STATUS[s.status])
         for s in message.statuses
-        if s.status in _STATUS and (start := _date(s.start_date)) is not None
+        if s.status in _STATUS and (start := date_from_pb(s.start_date, "timeline")) is not None
     )
     assignments = tuple(
         AssignmentSpan(start, _end(a, "end_date"), a.worker)
         for a in message.assignments
-        if (start := _date(a.start_date)) is not None
+        if (start := date_from_pb(a.start_date, "timeline")) is not None
     )
     substitutes = tuple(
         SubstituteSpan(start, _end(s, "end_date"), s.worker, s.substitute)
         for s in message.substitutes
-        if (start := _date(s.start_date)) is not None
+        if (start := date_from_pb(s.start_date, "timeline")) is not None
     )
     return PersonTimeline(
         person=message.person,
@@ -93,16 +82,12 @@ def timeline_from_pb(message: roster_pb2.PersonTimeline) -> PersonTimeline:
     )
 
 
-def _period(first: date, last: date) -> types_pb2.Period:
-    return types_pb2.Period(start_date=_date_pb(first), end_date=_date_pb(last))
-
-
 class GrpcRosterClient:
     def __init__(self, channel: grpc.Channel):
         self._stub = roster_pb2_grpc.RosterServiceStub(channel)
 
     def person_timeline(self, person: str, first: date, last: date) -> PersonTimeline:
-        request = roster_pb2.GetPersonTimelineRequest(name=person, period=_period(first, last))
+        request = roster_pb2.GetPersonTimelineRequest(name=person, period=period_to_pb(first, last))
         try:
             return timeline_from_pb(self._stub.GetPersonTimeline(request))
         except grpc.RpcError as exc:
@@ -117,7 +102,7 @@ class GrpcRosterClient:
             request = roster_pb2.ListPersonTimelinesRequest(
                 parent=parent,
                 worker=worker or "",
-                period=_period(first, last),
+                period=period_to_pb(first, last),
                 page_size=1000,
                 page_token=token,
             )
@@ -136,7 +121,7 @@ class GrpcRosterClient:
         request = roster_pb2.ChangePersonStatusRequest(
             name=person,
             status=_STATUS_PB[new_status],
-            effective_date=_date_pb(effective),
+            effective_date=date_to_pb(effective),
             reason=reason,
             request_id=request_id,
         )

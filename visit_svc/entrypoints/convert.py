@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from google.protobuf import duration_pb2, timestamp_pb2
-from google.type import date_pb2
+from google.protobuf import duration_pb2
 from sgz.visit.v1 import visit_pb2 as pb
 
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.proto_values import (
+    date_to_pb,
+    required_date,
+    timestamp_from_pb,
+    timestamp_to_pb,
+)
 from visit_svc.domain.due import WeekDue, missed
 from visit_svc.domain.escalations import ContactChannel, Escalation, Outcome, State
 from visit_svc.domain.policy import Action, PolicyRule, Urgency, VisitPolicy
@@ -98,31 +103,6 @@ def enum_value(table: dict[K, V], value: K, field: str, rule: str | None = None)
         ) from None
 
 
-def time_from_pb(message: timestamp_pb2.Timestamp) -> datetime:
-    return message.ToDatetime(tzinfo=UTC)
-
-
-def time_to_pb(moment: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if moment is None:
-        return None
-    out = timestamp_pb2.Timestamp()
-    out.FromDatetime(moment.astimezone(UTC))
-    return out
-
-
-def date_from_pb(message: date_pb2.Date, field: str) -> date:
-    try:
-        return date(message.year, message.month, message.day)
-    except ValueError:
-        raise InvalidArgument.field(field, "must be a real calendar date") from None
-
-
-def date_to_pb(day: date | None) -> date_pb2.Date | None:
-    if day is None:
-        return None
-    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
-
-
 def duration_to_pb(span: timedelta) -> duration_pb2.Duration:
     out = duration_pb2.Duration()
     out.FromTimedelta(span)
@@ -153,7 +133,7 @@ def visit_from_pb(message: pb.Visit) -> Visit:
         town="",
         village="",
         worker=message.worker,
-        visited_at=time_from_pb(message.visit_time),
+        visited_at=timestamp_from_pb(message.visit_time),
         checks=checks,
         notes=message.notes,
     )
@@ -169,7 +149,7 @@ def visit_to_pb(visit: Visit) -> pb.Visit:
         name=visit.name,
         person=visit.person,
         worker=visit.worker,
-        visit_time=time_to_pb(visit.visited_at),
+        visit_time=timestamp_to_pb(visit.visited_at),
         checks=checks,
         notes=visit.notes,
         town=visit.town,
@@ -177,7 +157,7 @@ def visit_to_pb(visit: Visit) -> pb.Visit:
         substitute_for=visit.substitute_for or "",
         escalations=visit.escalations,
         recorder=visit.recorded_by,
-        record_time=time_to_pb(visit.recorded_at),
+        record_time=timestamp_to_pb(visit.recorded_at),
     )
 
 
@@ -212,14 +192,14 @@ def escalation_to_pb(e: Escalation, now: datetime) -> pb.Escalation:
         action=_ACTIONS_PB[e.action],
         policy_version=e.policy_version,
         assistance_required=e.assistance_required,
-        visit_time=time_to_pb(e.visit_at),
-        contact_deadline=time_to_pb(e.contact_deadline),
-        action_deadline=time_to_pb(e.action_deadline),
+        visit_time=timestamp_to_pb(e.visit_at),
+        contact_deadline=timestamp_to_pb(e.contact_deadline),
+        action_deadline=timestamp_to_pb(e.action_deadline),
         state=_STATES_PB[e.state],
-        open_time=time_to_pb(e.opened_at),
+        open_time=timestamp_to_pb(e.opened_at),
         contact_overdue=e.contact_overdue(now),
         action_overdue=e.action_overdue(now),
-        next_deadline=time_to_pb(e.next_deadline()),
+        next_deadline=timestamp_to_pb(e.next_deadline()),
         etag=str(e.version),
     )
     if e.contact_at is not None and e.contact_channel is not None:
@@ -227,7 +207,7 @@ def escalation_to_pb(e: Escalation, now: datetime) -> pb.Escalation:
             pb.VillageContactNotice(
                 display_name=e.contact_name or "",
                 channel=_CHANNELS_PB[e.contact_channel],
-                contact_time=time_to_pb(e.contact_at),
+                contact_time=timestamp_to_pb(e.contact_at),
                 note=e.contact_note or "",
             )
         )
@@ -236,27 +216,29 @@ def escalation_to_pb(e: Escalation, now: datetime) -> pb.Escalation:
             pb.ActionArrangement(
                 action=_ACTIONS_PB[e.arranged_action],
                 action_date=date_to_pb(e.action_date),
-                arrange_time=time_to_pb(e.arranged_at),
+                arrange_time=timestamp_to_pb(e.arranged_at),
                 note=e.arrangement_note or "",
             )
         )
     if e.assisted_at is not None:
         out.assistance.CopyFrom(
-            pb.Assistance(assist_time=time_to_pb(e.assisted_at), note=e.assistance_note or "")
+            pb.Assistance(assist_time=timestamp_to_pb(e.assisted_at), note=e.assistance_note or "")
         )
     if e.resolved_at is not None and e.outcome is not None:
         out.resolution.CopyFrom(
             pb.Resolution(
                 outcome=_OUTCOMES_PB[e.outcome],
                 outcome_date=date_to_pb(e.outcome_date),
-                resolve_time=time_to_pb(e.resolved_at),
+                resolve_time=timestamp_to_pb(e.resolved_at),
                 note=e.outcome_note or "",
                 roster_request_id=e.roster_request_id or "",
             )
         )
     if e.cancelled_at is not None:
         out.cancellation.CopyFrom(
-            pb.Cancellation(reason=e.cancel_reason or "", cancel_time=time_to_pb(e.cancelled_at))
+            pb.Cancellation(
+                reason=e.cancel_reason or "", cancel_time=timestamp_to_pb(e.cancelled_at)
+            )
         )
     return out
 
@@ -296,7 +278,7 @@ def policy_from_pb(message: pb.VisitPolicy, version: str) -> VisitPolicy:
         )
     return VisitPolicy(
         version=version,
-        effective_from=date_from_pb(message.effective_date, "policy.effective_date"),
+        effective_from=required_date(message.effective_date, "policy.effective_date"),
         visits_per_week=message.visits_per_week,
         due_soon=message.due_soon.ToTimedelta(),
         rules=tuple(rules),

@@ -10,6 +10,7 @@ from sgz.visit.v1 import visit_pb2 as pb
 from sgz.visit.v1 import visit_pb2_grpc
 
 from sgz_runtime.identity import current_caller
+from sgz_runtime.proto_values import date_to_pb, required_date, timestamp_from_pb
 from visit_svc.adapters.roster_client import RosterClient
 from visit_svc.domain.escalations import Escalation
 from visit_svc.entrypoints import convert
@@ -75,8 +76,8 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
         now = self._clock()
         return pb.WeeklyDue(
             week=str(week),
-            start_date=convert.date_to_pb(week.monday),
-            end_date=convert.date_to_pb(week.sunday),
+            start_date=date_to_pb(week.monday),
+            end_date=date_to_pb(week.sunday),
             due=[convert.person_week_to_pb(d, now) for d in result.due],
             due_count=len(result.due),
             visited_count=len(result.visited),
@@ -137,7 +138,7 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
             request.name,
             contact.display_name,
             convert.channel_from_pb(contact.channel),
-            convert.time_from_pb(contact.contact_time),
+            timestamp_from_pb(contact.contact_time),
             contact.note,
             request.request_id,
             self._clock,
@@ -153,8 +154,8 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
             current_caller(),
             request.name,
             convert.action_from_pb(arrangement.action),
-            convert.date_from_pb(arrangement.action_date, "arrangement.action_date"),
-            convert.time_from_pb(arrangement.arrange_time),
+            required_date(arrangement.action_date, "arrangement.action_date"),
+            timestamp_from_pb(arrangement.arrange_time),
             arrangement.note,
             request.request_id,
             self._clock,
@@ -168,7 +169,7 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
             self._uow(),
             current_caller(),
             request.name,
-            convert.time_from_pb(request.assistance.assist_time),
+            timestamp_from_pb(request.assistance.assist_time),
             request.assistance.note,
             request.request_id,
             self._clock,
@@ -180,7 +181,7 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
     ) -> pb.Escalation:
         resolution = request.resolution
         outcome_date = (
-            convert.date_from_pb(resolution.outcome_date, "resolution.outcome_date")
+            required_date(resolution.outcome_date, "resolution.outcome_date")
             if resolution.HasField("outcome_date")
             else None
         )
@@ -191,7 +192,7 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
             request.name,
             convert.outcome_from_pb(resolution.outcome),
             outcome_date,
-            convert.time_from_pb(resolution.resolve_time),
+            timestamp_from_pb(resolution.resolve_time),
             resolution.note,
             request.request_id,
             self._clock,
@@ -206,7 +207,7 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
             current_caller(),
             request.name,
             request.cancellation.reason,
-            convert.time_from_pb(request.cancellation.cancel_time),
+            timestamp_from_pb(request.cancellation.cancel_time),
             request.request_id,
             self._clock,
         )

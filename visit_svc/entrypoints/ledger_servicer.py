@@ -5,16 +5,14 @@ two areas of the service edit different files; `configure_ledger` gives it what 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 import grpc
-from google.protobuf.duration_pb2 import Duration
-from google.protobuf.timestamp_pb2 import Timestamp
-from google.type import date_pb2
 from sgz.visit.v1 import ledger_pb2, visit_pb2
 
 from sgz_runtime.errors import InvalidArgument
 from sgz_runtime.identity import current_caller
+from sgz_runtime.proto_values import date_from_pb, date_to_pb, duration_to_pb, timestamp_to_pb
 from visit_svc.adapters.facts_queries import FactsUnitOfWork
 from visit_svc.adapters.roster_client import RosterClient
 from visit_svc.domain.ledger import EntryKind, LedgerEntry, Verification, canonical_payload
@@ -28,32 +26,6 @@ _OUTCOMES = {
 }
 
 
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment.astimezone(UTC))
-    return stamp
-
-
-def _duration(span: timedelta) -> Duration:
-    duration = Duration()
-    duration.FromTimedelta(span)
-    return duration
-
-
-def _date_pb(day: date) -> date_pb2.Date:
-    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
-
-
-def date_from_pb(message: date_pb2.Date, field: str) -> date | None:
-    """An unset google.type.Date is None; a malformed one is refused naming the field."""
-    if message.year == 0 and message.month == 0 and message.day == 0:
-        return None
-    try:
-        return date(message.year, message.month, message.day)
-    except ValueError:
-        raise InvalidArgument.field(field, "is not a calendar date") from None
-
-
 def entry_to_pb(entry: LedgerEntry) -> ledger_pb2.LedgerEntry:
     return ledger_pb2.LedgerEntry(
         name=entry.name,
@@ -61,8 +33,8 @@ def entry_to_pb(entry: LedgerEntry) -> ledger_pb2.LedgerEntry:
         kind=_KINDS[entry.kind],
         subject=entry.subject,
         actor=entry.actor,
-        occur_time=_timestamp(entry.at),
-        create_time=_timestamp(entry.recorded_at),
+        occur_time=timestamp_to_pb(entry.at),
+        create_time=timestamp_to_pb(entry.recorded_at),
         payload_json=entry.payload_json or canonical_payload(entry.payload),
         corrects=f"{entry.town}/ledgerEntries/{entry.corrects}" if entry.corrects else "",
         correction_reason=entry.reason,
@@ -81,7 +53,7 @@ def verification_to_pb(result: Verification, at: datetime) -> ledger_pb2.LedgerV
         head_hash=result.head_hash,
         first_broken_entry=f"{result.town}/ledgerEntries/{broken}" if broken else "",
         problem=result.problem,
-        verify_time=_timestamp(at),
+        verify_time=timestamp_to_pb(at),
     )
 
 
@@ -98,16 +70,16 @@ def escalation_facts_to_pb(item: facts.EscalationFacts) -> visit_pb2.EscalationF
         escalation=row.escalation,
         urgency=_enum_value(visit_pb2.Urgency, "URGENCY_", row.urgency),  # type: ignore[arg-type]
         action=_enum_value(visit_pb2.EscalationAction, "ESCALATION_ACTION_", row.action),  # type: ignore[arg-type]
-        visit_time=_timestamp(row.visit_at),
-        contact_deadline=_timestamp(row.contact_deadline),
+        visit_time=timestamp_to_pb(row.visit_at),
+        contact_deadline=timestamp_to_pb(row.contact_deadline),
         contact_outcome=_OUTCOMES[item.contact],
-        action_deadline=_timestamp(row.action_deadline),
+        action_deadline=timestamp_to_pb(row.action_deadline),
         action_outcome=_OUTCOMES[item.action],
     )
     if item.contact_delay is not None:
-        message.contact_delay.CopyFrom(_duration(item.contact_delay))
+        message.contact_delay.CopyFrom(duration_to_pb(item.contact_delay))
     if item.action_delay is not None:
-        message.action_delay.CopyFrom(_duration(item.action_delay))
+        message.action_delay.CopyFrom(duration_to_pb(item.action_delay))
     return message
 
 
@@ -117,7 +89,7 @@ def worker_facts_to_pb(worker: facts.WorkerFacts) -> visit_pb2.WorkerFacts:
         weeks=[
             visit_pb2.WorkerWeekFacts(
                 week=str(w.week),
-                week_start=_date_pb(w.week.monday),
+                week_start=date_to_pb(w.week.monday),
                 persons_due=w.persons_due,
                 persons_visited=w.persons_visited,
                 persons_covered=w.persons_covered,
