@@ -51,7 +51,8 @@ class ServiceSpec:
 class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc,type-arg]
     def __init__(self, service: str, secret: bytes, default_deadline_s: float):
         self._service = service
-        self._secret = secret
+        # Accepted tokens are remembered until their exp (the gateway reuses one per caller).
+        self._tokens = identity.TokenVerifier(secret)
         self._default_deadline_s = default_deadline_s
 
     def intercept_service(
@@ -99,7 +100,7 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc,type-arg]
             token = str(metadata.get(identity.CALLER_METADATA_KEY) or "")
             if not token:
                 raise errors.Unauthenticated("the call carries no caller identity")
-            caller = identity.verify(token, self._secret)
+            caller = self._tokens.verify(token)
             identity.unbind(tokens)
             tokens = identity.bind(
                 identity.CallContext(caller, token, request_id, started + budget), request_id
