@@ -69,11 +69,12 @@ class Gateway:
         self.router = Router(self.routes)
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._calls: dict[str, grpc.aio.UnaryUnaryMultiCallable[Message, Message]] = {}
-        self._secret = b""
+        self._signer: identity.TokenSigner | None = None
         self._openapi: dict[str, Any] | None = None
 
     async def start(self) -> None:
-        self._secret = self.settings.secret()
+        # One token per caller, re-signed when half its lifetime is gone.
+        self._signer = identity.TokenSigner(self.settings.secret())
         for backend in self.backends:
             address = self.settings.address_of(backend.name)
             self._channels[backend.name] = grpc.aio.insecure_channel(
@@ -111,8 +112,10 @@ class Gateway:
             message = build_request(route, match.bindings, request.query_params.multi_items(), body)
         except errors.DomainError as exc:
             return gw_errors.domain_error_response(exc)
+        if self._signer is None:  # served without the lifespan (some tests)
+            self._signer = identity.TokenSigner(self.settings.secret())
         metadata = (
-            (identity.CALLER_METADATA_KEY, identity.sign(caller, self._secret)),
+            (identity.CALLER_METADATA_KEY, self._signer.token_for(caller)),
             (identity.REQUEST_ID_METADATA_KEY, str(request.state.request_id)),
         )
         try:
