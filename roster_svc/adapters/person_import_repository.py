@@ -7,8 +7,9 @@ inside the caller's unit of work. The tables are roster-core's (orm.persons, ...
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,6 +24,27 @@ from sgz_runtime.errors import Aborted
 
 #: Keys per IN query: well under SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 1000
+
+
+class DuplicateKey(Exception):
+    """A bulk insert met a unique key already taken (the transaction is to be rolled back)."""
+
+
+@contextlib.contextmanager
+def _planned_each_time(session: Session) -> Iterator[None]:
+    """PostgreSQL: plan these lookups for the table as it is now. psycopg prepares a statement
+    run five times, and a plan made while the table was empty (a fresh roster filling up)
+    would scan it whole for every batch."""
+    driver: Any = session.connection().connection.driver_connection
+    if not hasattr(driver, "prepare_threshold"):
+        yield
+        return
+    before = driver.prepare_threshold
+    driver.prepare_threshold = None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = before
 
 
 @dataclass(frozen=True)
@@ -69,11 +91,10 @@ class PersonImportRepository(Protocol):
     def insert_assessments(self, rows: list[dict[str, Any]]) -> None: ...
 
     # Staging: a file's batches prepared one by one, applied together (CommitPersonImport).
-    def staged_rows_of(self, import_id: str, hashes: Sequence[str]) -> dict[str, int]:
-        """The row number each of these hashes was staged under in this import."""
+    def stage(self, rows: list[dict[str, Any]]) -> None:
+        """DuplicateKey when an ID is already staged under the same import."""
         ...
 
-    def stage(self, rows: list[dict[str, Any]]) -> None: ...
     def staged_towns(self, import_id: str) -> set[str]: ...
     def apply_staged(self, import_id: str) -> dict[str, int]:
         """Writes every staged row (Aborted when the roster changed since) and forgets them;
@@ -110,6 +131,14 @@ class SqlPersonImportRepository:
         return found
 
     def persons_by_hash(self, hashes: Sequence[str]) -> dict[str, ExistingPerson]:
+        with _planned_each_time(self.session):
+            return self._persons_by_hash(hashes)
+
+    def latest_assessments(self, person_ids: Sequence[str]) -> dict[str, ExistingAssessment]:
+        with _planned_each_time(self.session):
+            return self._latest_assessments(person_ids)
+
+    def _persons_by_hash(self, hashes: Sequence[str]) -> dict[str, ExistingPerson]:
         p = orm.persons
         found: dict[str, ExistingPerson] = {}
         for chunk in _chunks(list(hashes)):
@@ -138,7 +167,7 @@ class SqlPersonImportRepository:
                 )
         return found
 
-    def latest_assessments(self, person_ids: Sequence[str]) -> dict[str, ExistingAssessment]:
+    def _latest_assessments(self, person_ids: Sequence[str]) -> dict[str, ExistingAssessment]:
         a = orm.assessments
         found: dict[str, ExistingAssessment] = {}
         for chunk in _chunks(list(person_ids)):
@@ -192,18 +221,6 @@ class SqlPersonImportRepository:
         _bulk_insert(self.session, orm.assessments, rows)
 
     # --- staging (CommitPersonImport) ---
-
-    def staged_rows_of(self, import_id: str, hashes: Sequence[str]) -> dict[str, int]:
-        st = orm.person_import_staging
-        found: dict[str, int] = {}
-        for chunk in _chunks(list(hashes)):
-            rows = self.session.execute(
-                select(st.c.id_hash, st.c.row_number).where(
-                    st.c.import_id == import_id, st.c.id_hash.in_(chunk)
-                )
-            )
-            found.update({r.id_hash: r.row_number for r in rows})
-        return found
 
     def stage(self, rows: list[dict[str, Any]]) -> None:
         _bulk_insert(self.session, orm.person_import_staging, rows)
@@ -329,5 +346,7 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(sql, values)
+    except dialect.loaded_dbapi.IntegrityError:
+        raise DuplicateKey(f"a row of {table.name} repeats a unique key") from None
     finally:
         cursor.close()

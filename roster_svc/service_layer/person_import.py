@@ -17,6 +17,7 @@ from typing import Any
 
 from roster_svc.adapters.id_vault import IdVault
 from roster_svc.adapters.person_import_repository import (
+    DuplicateKey,
     ExistingAssessment,
     ExistingPerson,
     PersonImportRepository,
@@ -88,7 +89,6 @@ def import_persons(
         latest = repo.latest_assessments([p.id for p in existing.values()])
         if options.import_id:
             _check_import_id(options.import_id)
-            hashes = _staged_twice(checked, hashes, repo.staged_rows_of(options.import_id, hashes))
         plan = _plan(checked, hashes, existing, latest)
         result = ImportResult(
             valid_rows=len(plan.rows),
@@ -98,7 +98,17 @@ def import_persons(
         if options.validate_only or (checked.errors and not options.valid_only):
             return result
         if options.import_id:
-            repo.stage(_staged(vault, plan, options.import_id, options.start_date or today, result))
+            staged = _staged(vault, plan, options.import_id, options.start_date or today, result)
+            try:
+                repo.stage(staged)
+            except DuplicateKey:
+                # Rule R2 across the batches of one file (the staging table's unique key).
+                raise InvalidArgument.field(
+                    "rows",
+                    "an ID number of this batch was staged by an earlier batch of the same "
+                    "import (one ID, one person); nothing of this batch was staged",
+                    rule="R2",
+                ) from None
         else:
             _write(repo, vault, plan, options.start_date or today, result)
         uow.commit()
@@ -120,30 +130,6 @@ _IMPORT_ID = re.compile(r"^[A-Za-z0-9]{16,64}$")
 def _check_import_id(import_id: str) -> None:
     if not _IMPORT_ID.match(import_id):
         raise InvalidArgument.field("import_id", "must be 16 to 64 letters and digits")
-
-
-def _staged_twice(checked: Checked, hashes: list[str], staged: dict[str, int]) -> list[str]:
-    """Rule R2 across the batches of one file: a row whose ID an earlier batch staged is an
-    error of its own (moved from the valid rows to the errors). The hashes of the rows kept."""
-    if not staged:
-        return hashes
-    keep, kept_hashes = [], []
-    for row, digest in zip(checked.valid, hashes, strict=True):
-        first = staged.get(digest)
-        if first is None or first == row.row_number:
-            keep.append(row)
-            kept_hashes.append(digest)
-        else:
-            checked.errors.append(
-                Problem(
-                    row.row_number,
-                    "id_number",
-                    f"is the same ID number as row {first} (one ID, one person)",
-                    "R2",
-                )
-            )
-    checked.valid = keep
-    return kept_hashes
 
 
 def commit_import(

@@ -320,15 +320,20 @@ def test_a_staged_file_is_applied_whole_or_not_at_all_when_the_roster_changed(
     assert [p.display_name for p in persons(stub)] == ["王秀英"]  # nothing of the file
 
 
-def test_r2_an_id_staged_by_an_earlier_batch_is_an_error_of_the_later_row(stack: Any) -> None:
+def test_r2_an_id_staged_by_an_earlier_batch_refuses_the_later_batch(stack: Any) -> None:
     _, stub, _ = stack
     import_id = "b" * 32
     stub.ImportPersons(_batch(import_id, GOOD[0]), metadata=CITY)
     later = _batch(import_id, GOOD[1], GOOD[0])
     later.rows[0].row_number, later.rows[1].row_number = 3, 4
-    answer = stub.ImportPersons(later, metadata=CITY)
-    assert [(e.row_number, e.field, e.rule) for e in answer.errors] == [(4, "id_number", "R2")]
-    assert "row 2" in answer.errors[0].reason
+    with pytest.raises(grpc.RpcError) as info:
+        stub.ImportPersons(later, metadata=CITY)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "one ID, one person" in (info.value.details() or "")
+    done = stub.CommitPersonImport(
+        pb.CommitPersonImportRequest(parent=TOWN, import_id=import_id), metadata=CITY
+    )
+    assert done.created == 1  # the first batch only; nothing of the refused one
 
 
 def test_nothing_staged_or_out_of_scope_is_not_found_and_a_worker_may_not_import(
