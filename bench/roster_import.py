@@ -48,6 +48,9 @@ def _reset_peak(pid: int | str = "self") -> None:
         Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
+_MADE: list[str] = []
+
+
 def _new_database(tmp: Path, name: str) -> str:
     if os.environ.get("SGZ_BENCH_DB") != "postgres":
         return f"sqlite:///{tmp / (name + '.db')}"
@@ -56,7 +59,19 @@ def _new_database(tmp: Path, name: str) -> str:
     db = f"sgz_bench_{name}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{db}"')
+    _MADE.append(db)
     return POSTGRES_URL.rsplit("/", 1)[0] + "/" + db
+
+
+def _drop_databases() -> None:
+    if not _MADE:
+        return
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        for db in _MADE:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    _MADE.clear()
 
 
 def _settings(tmp: Path) -> Any:
@@ -286,6 +301,16 @@ def run(quick: bool = False) -> list[Row]:
     specs = roster_data.towns(124 if quick else 1240, 2100 if quick else 21000)
     backend = "postgres" if os.environ.get("SGZ_BENCH_DB") == "postgres" else "sqlite"
     rows: list[Row] = []
+    try:
+        _run(quick, count, specs, backend, rows)
+    finally:
+        _drop_databases()
+    return rows
+
+
+def _run(
+    quick: bool, count: int, specs: list[roster_data.TownSpec], backend: str, rows: list[Row]
+) -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         csv_path, xlsx_path = tmp / "roster.csv", tmp / "roster.xlsx"
@@ -308,4 +333,3 @@ def run(quick: bool = False) -> list[Row]:
                     primary="rows_per_s", baseline=base_case,
                     notes="read + validate every row + write; then the same file again")
             )  # fmt: skip
-    return rows
