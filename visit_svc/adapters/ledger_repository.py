@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from sgz_runtime.errors import InvalidArgument, NotFound
 from visit_svc.adapters.ledger_orm import ledger_entries, ledger_heads
+from visit_svc.adapters.raw_sql import Prepared
 from visit_svc.domain.ledger import (
     GENESIS_HASH,
     EntryKind,
@@ -135,6 +136,27 @@ _SET_HASH = (
     .values(last_hash=bindparam("h"))
 )
 _INSERT = ledger_entries.insert()
+# Run on the DB-API cursor (raw_sql.py): the same statements, without SQLAlchemy's
+# per-execution work.
+_RAW_BUMP = Prepared(_BUMP)
+_RAW_SET_HASH = Prepared(_SET_HASH)
+_RAW_INSERT = Prepared(
+    _INSERT,
+    [
+        "town",
+        "seq",
+        "kind",
+        "subject",
+        "actor",
+        "at",
+        "recorded_at",
+        "payload",
+        "corrects",
+        "reason",
+        "prev_hash",
+        "hash",
+    ],
+)
 
 
 class SqlLedgerRepository:
@@ -168,16 +190,17 @@ class SqlLedgerRepository:
         # The UPDATE comes first: it takes SQLite's write lock (the driver begins the
         # transaction at the first write) or PostgreSQL's row lock on the head before the
         # previous hash is read, so two appends to one town never share a seq or a parent.
-        row = self.session.execute(_BUMP, {"t": town}).first()
+        row = _RAW_BUMP.first(self.session, {"t": town})
         if row is None:
             self._ensure_head(town)
-            row = self.session.execute(_BUMP, {"t": town}).one()
+            row = _RAW_BUMP.first(self.session, {"t": town})
+            assert row is not None, "the head was just made"
         seq, prev_hash = int(row[0]), str(row[1])
         if corrects is not None:
             self._check_correctable(town, corrects, seq)
         entry = seal(new, seq=seq, prev_hash=prev_hash, recorded_at=self._clock())
-        self.session.execute(
-            _INSERT,
+        _RAW_INSERT.execute(
+            self.session,
             {
                 "town": entry.town,
                 "seq": entry.seq,
@@ -193,7 +216,7 @@ class SqlLedgerRepository:
                 "hash": entry.hash,
             },
         )
-        self.session.execute(_SET_HASH, {"t": town, "h": entry.hash})
+        _RAW_SET_HASH.execute(self.session, {"t": town, "h": entry.hash})
         return entry
 
     def _check_correctable(self, town: str, corrects: int, seq: int) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sgz_runtime.errors import Aborted
 from visit_svc.adapters import orm
+from visit_svc.adapters.raw_sql import Prepared
 from visit_svc.domain.escalations import ContactChannel, Escalation, Outcome, State
 from visit_svc.domain.policy import Action, PolicyRule, Urgency, VisitPolicy
 from visit_svc.domain.visits import Check, CheckItem, CheckResult, Visit
@@ -44,6 +45,27 @@ _GET_REQUEST = select(
 _ADD_REQUEST = insert(orm.request_ids)
 _ADD_VISIT = insert(orm.visits)
 _ADD_CHECKS = insert(orm.visit_checks)
+# The record path's statements run on the DB-API cursor (raw_sql.py: half their CPU was
+# SQLAlchemy's per-execution work); the same statements, compiled by SQLAlchemy.
+_RAW_GET_REQUEST = Prepared(_GET_REQUEST)
+_RAW_ADD_REQUEST = Prepared(_ADD_REQUEST, ["request_id", "method", "body_hash", "resource"])
+_RAW_ADD_VISIT = Prepared(
+    _ADD_VISIT,
+    [
+        "id",
+        "person",
+        "town",
+        "village",
+        "worker",
+        "substitute_for",
+        "visited_at",
+        "week_start",
+        "notes",
+        "recorded_by",
+        "recorded_at",
+    ],
+)
+_RAW_ADD_CHECKS = Prepared(_ADD_CHECKS, ["visit_id", "item", "result", "note"])
 _ADD_ESCALATION = insert(orm.escalations)
 _OPEN_FOR = (
     select(orm.escalations)
@@ -105,11 +127,11 @@ class SqlRequestIdRepository:
         self.session = session
 
     def get(self, request_id: str) -> RequestRecord | None:
-        row = self.session.execute(_GET_REQUEST, {"request_id": request_id}).first()
-        return RequestRecord(row.method, row.body_hash, row.resource) if row else None
+        row = _RAW_GET_REQUEST.first(self.session, {"request_id": request_id})
+        return RequestRecord(str(row[0]), str(row[1]), str(row[2])) if row else None
 
     def add(self, request_id: str, record: RequestRecord) -> None:
-        self.session.execute(_ADD_REQUEST, {"request_id": request_id, **record._asdict()})
+        _RAW_ADD_REQUEST.execute(self.session, {"request_id": request_id, **record._asdict()})
 
 
 class PolicyCache:
@@ -212,8 +234,8 @@ class SqlVisitRepository:
         self.session = session
 
     def add(self, visit: Visit) -> None:
-        self.session.execute(
-            _ADD_VISIT,
+        _RAW_ADD_VISIT.execute(
+            self.session,
             {
                 "id": visit.id,
                 "person": visit.person,
@@ -228,8 +250,8 @@ class SqlVisitRepository:
                 "recorded_at": visit.recorded_at,
             },
         )
-        self.session.execute(
-            _ADD_CHECKS,
+        _RAW_ADD_CHECKS.execute_many(
+            self.session,
             [
                 {"visit_id": visit.id, "item": i.value, "result": c.result.value, "note": c.note}
                 for i, c in visit.checks.items()
