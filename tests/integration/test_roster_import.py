@@ -361,3 +361,25 @@ def test_nothing_staged_or_out_of_scope_is_not_found_and_a_worker_may_not_import
         pb.CommitPersonImportRequest(parent=TOWN, import_id=import_id, discard=True), metadata=CITY
     )
     assert done.created == 0 and persons(stub) == []
+
+
+def test_a_file_of_several_batches_is_imported_whole(stack: Any, tmp_path: Path) -> None:
+    url, stub, _ = stack
+    start = dt.date(1940, 1, 1)
+    rows = [
+        person(
+            f"张{n}",
+            resident_id("320621", (start + dt.timedelta(days=n)).strftime("%Y%m%d"), n % 1000),
+            village=("新华村", "东风社区")[n % 2],
+            phone=f"139{n:08d}",
+        )
+        for n in range(4500)  # three batches of at most 2000
+    ]
+    result = import_file(url, write_csv(tmp_path / "big.csv", rows))
+    assert result.exit_code == 0, result.output
+    assert "4500 rows: 4500 created, 0 updated, 0 unchanged" in result.output
+    listed = stub.ListPersons(pb.ListPersonsRequest(parent=TOWN, page_size=1000), metadata=CITY)
+    assert len(listed.persons) == 1000 and listed.next_page_token
+    rows[4499][2] = "不存在村"  # one bad row in the last batch: nothing more is written
+    again = import_file(url, write_csv(tmp_path / "big2.csv", rows))
+    assert again.exit_code == 1 and "Nothing imported: 1 bad row(s)" in again.output
