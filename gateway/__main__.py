@@ -20,6 +20,8 @@ def main() -> None:
         access_log=False,  # the gateway writes its own, without query strings
         timeout_graceful_shutdown=int(current.grace_s),
         loop="asyncio",  # grpc.aio runs on the standard event loop
+        # The C HTTP parser: h11 (pure Python) cost ~0.18 ms of the ~1.5 ms CPU per request.
+        http="httptools",
     )
 
 
