@@ -7,7 +7,6 @@ from datetime import date
 from typing import TypeVar
 
 from google.protobuf.field_mask_pb2 import FieldMask
-from google.type import date_pb2
 from sgz.common.v1.types_pb2 import Period as Period_pb
 from sgz.roster.v1 import roster_pb2 as pb
 
@@ -33,7 +32,9 @@ from roster_svc.domain.stations import (
 from roster_svc.domain.workdays import CalendarBasis
 from roster_svc.service_layer.person_import import ImportOptions, ImportResult
 from roster_svc.service_layer.persons import PersonView
+from sgz_runtime import proto_values
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.proto_values import date_from_pb, date_to_pb, required_date
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -124,23 +125,6 @@ def update_fields(mask: FieldMask, allowed: set[str]) -> set[str]:
 
 
 # --- Dates (shared by every roster conversion) ---
-
-
-def date_to_pb(value: date | None) -> date_pb2.Date:
-    """A google.type.Date; unset (all zero) for None."""
-    if value is None:
-        return date_pb2.Date()
-    return date_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
-def date_from_pb(message: date_pb2.Date, field: str) -> date | None:
-    """The date, None when unset; INVALID_ARGUMENT naming field for an impossible one."""
-    if message.year == 0 and message.month == 0 and message.day == 0:
-        return None
-    try:
-        return date(message.year, message.month, message.day)
-    except ValueError:
-        raise InvalidArgument.field(field, "is not a real calendar date") from None
 
 
 # --- Stations (rules S1, S2) ---
@@ -381,20 +365,9 @@ def person_to_pb(view: PersonView) -> pb.Person:
     )
 
 
-def required_date(message: date_pb2.Date, field: str) -> date:
-    value = date_from_pb(message, field)
-    if value is None:
-        raise InvalidArgument.field(field, "is required")
-    return value
-
-
 def period_from_pb(message: Period_pb, field: str = "period") -> Period:
     """A closed sgz.common.v1.Period as the half-open Period the domain counts with."""
-    first = required_date(message.start_date, f"{field}.start_date")
-    last = required_date(message.end_date, f"{field}.end_date")
-    if last < first:
-        raise InvalidArgument.field(f"{field}.end_date", "must be on or after start_date")
-    return Period.closed(first, last)
+    return Period.closed(*proto_values.period_from_pb(message, field))
 
 
 def timeline_to_pb(timeline: Timeline) -> pb.PersonTimeline:

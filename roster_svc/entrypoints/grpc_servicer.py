@@ -22,6 +22,7 @@ from roster_svc.service_layer.care import CareDeps
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names
 from sgz_runtime.identity import current_caller
+from sgz_runtime.proto_values import date_from_pb, date_to_pb, required_date
 
 _CST = ZoneInfo("Asia/Shanghai")
 
@@ -194,7 +195,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             convert.person_from_pb(request.person),
             request.person.id_number,
             request.person.village,
-            convert.required_date(request.start_date, "start_date"),
+            required_date(request.start_date, "start_date"),
             status,
         )
         return convert.person_to_pb(view)
@@ -213,7 +214,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             request.parent,
             convert.optional_status_from_pb(request.status),
             request.worker,
-            convert.date_from_pb(request.as_of_date, "as_of_date"),
+            date_from_pb(request.as_of_date, "as_of_date"),
             request.page_size,
             request.page_token,
         )
@@ -260,7 +261,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             current_caller(),
             request.name,
             convert.status_from_pb(request.status, "status"),
-            convert.required_date(request.effective_date, "effective_date"),
+            required_date(request.effective_date, "effective_date"),
             request.reason,
             request.request_id,
         )
@@ -330,7 +331,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             self._care,
             current_caller(),
             request.parent,
-            convert.required_date(request.reassessment.reported_date, "reassessment.reported_date"),
+            required_date(request.reassessment.reported_date, "reassessment.reported_date"),
             request.reassessment.description,
         )
         return convert.reassessment_to_pb(created, self._today())
@@ -368,7 +369,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             care_months=[
                 pb.CareMonth(
                     town=r.town,
-                    month=convert.date_to_pb(r.month),
+                    month=date_to_pb(r.month),
                     care_level=convert.care_level_to_pb(r.care_level),
                     person_months=r.person_months,
                     person_days=r.person_days,
@@ -390,7 +391,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             current_caller(),
             request.parent,
             request.assignment.worker,
-            convert.required_date(request.assignment.start_date, "assignment.start_date"),
+            required_date(request.assignment.start_date, "assignment.start_date"),
         )
         return convert.assignment_to_pb(created)
 
@@ -418,7 +419,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             self._deps(),
             current_caller(),
             request.parent,
-            convert.date_from_pb(request.as_of_date, "as_of_date"),
+            date_from_pb(request.as_of_date, "as_of_date"),
         )
         return pb.ListCaseloadsResponse(
             caseloads=[pb.Caseload(worker=w, person_count=n) for w, n in found]
@@ -475,7 +476,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             self._deps(),
             current_caller(),
             request.parent,
-            convert.date_from_pb(request.as_of_date, "as_of_date"),
+            date_from_pb(request.as_of_date, "as_of_date"),
             request.page_size,
             request.page_token,
         )
