@@ -42,7 +42,11 @@ class WalFlusher:
     def __init__(self, wal_path: Path, fsync: Callable[[int], None] = os.fsync):
         self._wal = wal_path
         self._fsync = fsync
-        self._cond = threading.Condition()
+        lock = threading.Lock()
+        # Two conditions on one lock: committers wake the flusher, the flusher wakes
+        # committers. (One shared condition woke every waiting committer on every commit.)
+        self._work = threading.Condition(lock)  # the flusher waits here for a request
+        self._done = threading.Condition(lock)  # committers wait here for their sync
         self._requested = 0  # the latest ticket handed out
         self._durable = 0  # every ticket up to this one is on disk
         self._failed: BaseException | None = None
@@ -53,22 +57,22 @@ class WalFlusher:
 
     def wait_durable(self) -> None:
         """Blocks until a fsync begun after this call has finished (the caller has committed)."""
-        with self._cond:
+        with self._done:
             self._requested += 1
             ticket = self._requested
-            self._cond.notify_all()
+            self._work.notify()
             while self._durable < ticket:
                 if self._failed is not None:
                     raise OSError(
                         "the visit database could not be synced to disk"
                     ) from self._failed
-                self._cond.wait()
+                self._done.wait()
 
     def _run(self) -> None:
         while True:
-            with self._cond:
+            with self._work:
                 while self._requested == self._durable and not self._stopping:
-                    self._cond.wait()
+                    self._work.wait()
                 if self._stopping:
                     return
                 target = self._requested
@@ -76,14 +80,14 @@ class WalFlusher:
                 self._sync()
             except OSError as exc:  # every waiter hears of it; nothing is acknowledged
                 log.exception("fsync of the WAL failed")
-                with self._cond:
+                with self._done:
                     self._failed = exc
-                    self._cond.notify_all()
+                    self._done.notify_all()
                 return
-            with self._cond:
+            with self._done:
                 self._durable = target
                 self.flushes += 1
-                self._cond.notify_all()
+                self._done.notify_all()
 
     def _sync(self) -> None:
         # Opened each time: after a restart of the WAL the path may name a new file.
@@ -97,9 +101,9 @@ class WalFlusher:
             os.close(fd)
 
     def stop(self) -> None:
-        with self._cond:
+        with self._work:
             self._stopping = True
-            self._cond.notify_all()
+            self._work.notify_all()
         self._thread.join(timeout=5)
 
 
