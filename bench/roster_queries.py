@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from google.type import date_pb2
 from sgz.common.v1 import types_pb2
 from sgz.roster.v1 import roster_pb2 as pb
 from sgz.roster.v1 import roster_pb2_grpc
@@ -41,6 +40,7 @@ from roster_svc.person_settings import PersonSettings
 from roster_svc.service_layer.unit_of_work import SqlRosterUnitOfWork
 from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.identity import CALLER_METADATA_KEY, Caller, Role, ScopeLevel, sign
+from sgz_runtime.proto_values import date_to_pb
 
 SECRET = "bench-secret-" + "x" * 32
 START = dt.date(2024, 1, 1)
@@ -52,10 +52,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def _date(day: dt.date) -> date_pb2.Date:
-    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
 
 
 def populate(data_dir: Path, towns: int, persons_per_town: int) -> None:
@@ -163,7 +159,7 @@ def populate(data_dir: Path, towns: int, persons_per_town: int) -> None:
 
 def _period() -> types_pb2.Period:
     return types_pb2.Period(
-        start_date=_date(dt.date(2024, 7, 1)), end_date=_date(dt.date(2024, 12, 31))
+        start_date=date_to_pb(dt.date(2024, 7, 1)), end_date=date_to_pb(dt.date(2024, 12, 31))
     )
 
 
@@ -183,7 +179,7 @@ async def _measure(stub: Any, towns: int, calls: int) -> dict[str, dict[str, flo
             pb.ListPersonsRequest(
                 parent=town(),
                 status=pb.PERSON_STATUS_DISPERSED,
-                as_of_date=_date(AS_OF),
+                as_of_date=date_to_pb(AS_OF),
                 page_size=100,
             ),
             metadata=metadata,
@@ -193,10 +189,12 @@ async def _measure(stub: Any, towns: int, calls: int) -> dict[str, dict[str, flo
             metadata=metadata,
         ),
         "ListCaseloads of a town": lambda i: stub.ListCaseloads(
-            pb.ListCaseloadsRequest(parent=town(), as_of_date=_date(AS_OF)), metadata=metadata
+            pb.ListCaseloadsRequest(parent=town(), as_of_date=date_to_pb(AS_OF)), metadata=metadata
         ),
         "ListMissingAgreements (page 100)": lambda i: stub.ListMissingAgreements(
-            pb.ListMissingAgreementsRequest(parent=town(), as_of_date=_date(AS_OF), page_size=100),
+            pb.ListMissingAgreementsRequest(
+                parent=town(), as_of_date=date_to_pb(AS_OF), page_size=100
+            ),
             metadata=metadata,
         ),
         "SummarizeCareMonths towns/- (50 towns, half year)": lambda i: stub.SummarizeCareMonths(

@@ -24,7 +24,6 @@ from typing import Any
 
 import grpc
 import httpx
-from google.type import date_pb2
 from sgz.hr.v1 import hr_pb2, hr_pb2_grpc
 from sgz.roster.v1 import roster_pb2 as rpb
 from sgz.roster.v1 import roster_pb2_grpc
@@ -32,6 +31,7 @@ from sgz.visit.v1 import ledger_pb2, visit_pb2_grpc
 
 from bench.harness import Row, drive
 from sgz_runtime.identity import CALLER_METADATA_KEY, Caller, Role, ScopeLevel, sign
+from sgz_runtime.proto_values import date_to_pb
 
 SECRET = "bench-secret-" + "x" * 32
 TOWN = "towns/chengdong"
@@ -135,10 +135,6 @@ class Stack:
         return grpc.insecure_channel(f"127.0.0.1:{self.ports[service]}")
 
 
-def _d(day: dt.date) -> date_pb2.Date:
-    return date_pb2.Date(year=day.year, month=day.month, day=day.day)
-
-
 def _city() -> tuple[tuple[str, str | bytes], ...]:
     caller = Caller("users/bench", Role.SYSTEM, ScopeLevel.CITY)
     return ((CALLER_METADATA_KEY, sign(caller, SECRET.encode())),)
@@ -182,14 +178,16 @@ def seed(stack: Stack, persons: int) -> tuple[str, list[str]]:
                     person=rpb.Person(
                         display_name=f"老人{i}", id_number=_id_number(i), village=VILLAGE
                     ),
-                    start_date=_d(dt.date(2024, 1, 1)),
+                    start_date=date_to_pb(dt.date(2024, 1, 1)),
                 ),
                 metadata=city,
             )
             roster.CreateAssignment(
                 rpb.CreateAssignmentRequest(
                     parent=person.name,
-                    assignment=rpb.Assignment(worker=worker, start_date=_d(dt.date(2024, 1, 1))),
+                    assignment=rpb.Assignment(
+                        worker=worker, start_date=date_to_pb(dt.date(2024, 1, 1))
+                    ),
                 ),
                 metadata=city,
             )

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from google.type import date_pb2
 from sgz.roster.v1 import roster_pb2 as pb
 
 from sgz_cli.roster_files import HEADER_OF
+from sgz_runtime.proto_values import date_to_pb
 
 #: Rows per call: big enough to amortise a call, well under the server's 5000 and gRPC's 4 MB.
 BATCH = 2000
@@ -64,12 +64,6 @@ def _finding(problem: pb.ImportRowProblem) -> Finding:
     )
 
 
-def _date(value: dt.date | None) -> date_pb2.Date | None:
-    if value is None:
-        return None
-    return date_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
 def run_import(
     rows: Iterable[pb.PersonImportRow],
     town: str,
@@ -93,8 +87,8 @@ def run_import(
         parent=town,
         valid_only=valid_only,
         assessor=assessor,
-        assessed_date=_date(assessed_on),
-        start_date=_date(start_date),
+        assessed_date=date_to_pb(assessed_on),
+        start_date=date_to_pb(start_date),
         import_id=import_id,
     )
     seen: dict[str, int] = {}
