@@ -44,34 +44,28 @@ _W = orm.assignments.c
 _G = orm.agreements.c
 
 
-def _status_at(day: dt.date) -> Any:
+def _latest_at(value: Any, person_id: Any, effective: Any, day: dt.date) -> Any:
+    """The value of the person's latest event effective on or before day (rule R6: history is
+    effective-dated, and "as of D" reads the last change on or before D)."""
     return (
-        select(_S.status)
-        .where(_S.person_id == _P.id, _S.effective_date <= day)
-        .order_by(_S.effective_date.desc())
+        select(value)
+        .where(person_id == _P.id, effective <= day)
+        .order_by(effective.desc())
         .limit(1)
         .scalar_subquery()
     )
+
+
+def _status_at(day: dt.date) -> Any:
+    return _latest_at(_S.status, _S.person_id, _S.effective_date, day)
 
 
 def _care_at(day: dt.date) -> Any:
-    return (
-        select(_A.care_level)
-        .where(_A.person_id == _P.id, _A.assessment_date <= day)
-        .order_by(_A.assessment_date.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    return _latest_at(_A.care_level, _A.person_id, _A.assessment_date, day)
 
 
 def _worker_at(day: dt.date) -> Any:
-    return (
-        select(_W.worker)
-        .where(_W.person_id == _P.id, _W.start_date <= day)
-        .order_by(_W.start_date.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    return _latest_at(_W.worker, _W.person_id, _W.start_date, day)
 
 
 @dataclass(frozen=True)
