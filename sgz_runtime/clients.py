@@ -77,6 +77,12 @@ def channel_to(service: str, service_names: list[str], settings: Settings) -> gr
             ("grpc.service_config", service_config(service_names)),
             ("grpc.enable_retries", 1),
             ("grpc.keepalive_time_ms", 30000),
+            # A restarted service is back within seconds (supervisor restarts it at once);
+            # gRPC's default reconnect backoff grows to 120 s and would keep failing calls
+            # fast long after it is back.
+            ("grpc.initial_reconnect_backoff_ms", 100),
+            ("grpc.min_reconnect_backoff_ms", 100),
+            ("grpc.max_reconnect_backoff_ms", 1000),
         ],
     )
     return grpc.intercept_channel(raw, _PropagatingInterceptor(settings.default_deadline_s))

@@ -461,7 +461,10 @@ def test_an_admission_with_the_roster_down_records_nothing_and_the_retry_complet
     try:
         done = s.visits.ResolveEscalation(request, metadata=CITY)
         assert done.state == pb.ESCALATION_STATE_RESOLVED
-        person = s.roster.GetPerson(rpb.GetPersonRequest(name=s.persons[1]), metadata=CITY)
+        # The test's own channel to the roster may still be in its reconnect backoff.
+        person = s.roster.GetPerson(
+            rpb.GetPersonRequest(name=s.persons[1]), metadata=CITY, wait_for_ready=True, timeout=10
+        )
         assert person.status == rpb.PERSON_STATUS_IN_INSTITUTION
     finally:
         again.stop(0)
