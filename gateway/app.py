@@ -39,7 +39,7 @@ from gateway.transcoding import (
     response_json,
     routes_of,
 )
-from sgz_runtime import errors, identity
+from sgz_runtime import errors, i18n, identity
 from sgz_runtime.config import Settings
 
 log = logging.getLogger("sgz.gateway")
@@ -117,6 +117,7 @@ class Gateway:
         metadata = (
             (identity.CALLER_METADATA_KEY, self._signer.token_for(caller)),
             (identity.REQUEST_ID_METADATA_KEY, str(request.state.request_id)),
+            (i18n.LANG_METADATA_KEY, i18n.current_locale()),
         )
         try:
             response = await self._calls[route.grpc_path](
@@ -201,6 +202,10 @@ class AccessLog:
         started = time.monotonic()
         status_code = 500
         tokens = identity.bind(None, request_id)
+        accept = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), ""
+        )
+        locale_token = i18n.bind_locale(i18n.negotiate(accept))
 
         async def send_with_id(message: AsgiMessage) -> None:
             nonlocal status_code
@@ -222,6 +227,7 @@ class AccessLog:
                 },
             )
             identity.unbind(tokens)
+            i18n.unbind_locale(locale_token)
 
 
 def create_app(

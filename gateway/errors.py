@@ -15,7 +15,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import json_format
-from google.rpc import status_pb2
+from google.rpc import error_details_pb2, status_pb2
 from starlette.responses import JSONResponse
 
 from sgz_runtime import errors, status
@@ -90,13 +90,25 @@ def _detail_json(detail: Any) -> dict[str, Any]:
         return {"@type": detail.type_url, "value": base64.b64encode(detail.value).decode()}
 
 
+def localized_message(rich: status_pb2.Status) -> str:
+    """The message in the reader's locale (the LocalizedMessage detail), else the English one."""
+    for detail in rich.details:
+        if detail.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
+            found = error_details_pb2.LocalizedMessage()
+            detail.Unpack(found)
+            if found.message:
+                return str(found.message)
+    return str(rich.message)
+
+
 def error_body(rich: status_pb2.Status, http_status: int | None = None) -> dict[str, Any]:
+    """AIP-193's body; `message` is for the person reading it, in their locale (zh-CN default)."""
     code = code_of(rich)
     return {
         "error": {
             "code": http_status if http_status is not None else HTTP_STATUS[code],
             "status": code.name,
-            "message": rich.message,
+            "message": localized_message(rich),
             "details": [_detail_json(d) for d in rich.details],
         }
     }

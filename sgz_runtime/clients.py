@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import grpc
 
-from sgz_runtime import identity
+from sgz_runtime import i18n, identity
 from sgz_runtime.config import Settings
 
 
@@ -56,6 +56,8 @@ class _PropagatingInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore
             metadata.append((identity.CALLER_METADATA_KEY, ctx.token))
             metadata.append((identity.REQUEST_ID_METADATA_KEY, ctx.request_id))
             timeout = ctx.remaining() if timeout is None else min(timeout, ctx.remaining())
+        if not any(key == i18n.LANG_METADATA_KEY for key, _value in metadata):
+            metadata.append((i18n.LANG_METADATA_KEY, i18n.current_locale()))
         if timeout is None:
             timeout = self._default_deadline_s
         new = _Details(

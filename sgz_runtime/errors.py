@@ -11,11 +11,15 @@
     └── Unavailable          a service this one depends on is unreachable   -> UNAVAILABLE
 
 `sgz_runtime.status` maps each to a gRPC status (and back); the gateway maps that to HTTP.
+Messages are catalog texts (`sgz_runtime.i18n.tr`), rendered in the caller's locale; a plain
+string is shown as it is (user data, or a message another service already rendered).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sgz_runtime.i18n import Text, as_text, tr
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class FieldViolation:
     """One wrong field: its path in the request (`worker.town`) and why, with the rule if any."""
 
     field: str
-    description: str
+    description: str | Text
     rule: str | None = None
 
 
@@ -32,9 +36,11 @@ class DomainError(Exception):
 
     reason = "DOMAIN_ERROR"
 
-    def __init__(self, message: str, *, rule: str | None = None, reason: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Text, *, rule: str | None = None, reason: str | None = None):
+        self.text = as_text(message)
+        #: The English rendering, for logs and developers (AIP-193's `message`).
+        self.message = str(self.text)
+        super().__init__(self.message)
         self.rule = rule
         if reason is not None:
             self.reason = reason
@@ -45,7 +51,7 @@ class InvalidArgument(DomainError):
 
     def __init__(
         self,
-        message: str,
+        message: str | Text,
         violations: list[FieldViolation] | None = None,
         *,
         rule: str | None = None,
@@ -55,24 +61,37 @@ class InvalidArgument(DomainError):
         self.violations = list(violations or [])
 
     @classmethod
-    def field(cls, field: str, description: str, *, rule: str | None = None) -> InvalidArgument:
+    def field(
+        cls, field: str, description: str | Text, *, rule: str | None = None
+    ) -> InvalidArgument:
         """One violation, whose description is also the message."""
-        return cls(f"{field}: {description}", [FieldViolation(field, description, rule)], rule=rule)
+        message = tr("{field}: {description}", field=field, description=as_text(description))
+        return cls(message, [FieldViolation(field, description, rule)], rule=rule)
+
+    @classmethod
+    def of(cls, violations: list[FieldViolation]) -> InvalidArgument:
+        """Every violation of one request at once; the message lists them all."""
+        if len(violations) == 1:
+            only = violations[0]
+            return cls.field(only.field, only.description, rule=only.rule)
+        first_rule = next((v.rule for v in violations if v.rule), None)
+        message = tr("{count} fields are wrong", count=len(violations))
+        return cls(message, violations, rule=first_rule)
 
 
 class NotFound(DomainError):
     reason = "NOT_FOUND"
 
-    def __init__(self, resource_name: str, *, message: str | None = None):
-        super().__init__(message or f"{resource_name} does not exist")
+    def __init__(self, resource_name: str, *, message: str | Text | None = None):
+        super().__init__(message or tr("{resource} does not exist", resource=resource_name))
         self.resource_name = resource_name
 
 
 class AlreadyExists(DomainError):
     reason = "ALREADY_EXISTS"
 
-    def __init__(self, resource_name: str, *, message: str | None = None):
-        super().__init__(message or f"{resource_name} already exists")
+    def __init__(self, resource_name: str, *, message: str | Text | None = None):
+        super().__init__(message or tr("{resource} already exists", resource=resource_name))
         self.resource_name = resource_name
 
 

@@ -27,7 +27,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from sgz_runtime import errors, identity, status, validation
+from sgz_runtime import errors, i18n, identity, status, validation
 from sgz_runtime.config import Settings
 
 log = logging.getLogger("sgz.server")
@@ -95,6 +95,7 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc,type-arg]
         else:
             budget = remaining
         tokens = identity.bind(None, request_id)
+        locale_token = i18n.bind_locale(str(metadata.get(i18n.LANG_METADATA_KEY) or ""))
         code = grpc.StatusCode.OK
         try:
             token = str(metadata.get(identity.CALLER_METADATA_KEY) or "")
@@ -129,6 +130,7 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc,type-arg]
                 },
             )
             identity.unbind(tokens)
+            i18n.unbind_locale(locale_token)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from sgz_runtime import errors
+from sgz_runtime import errors, i18n
 
 #: Every domain error class and its gRPC code. A test fails when a subclass is missing here.
 CODES: dict[type[errors.DomainError], grpc.StatusCode] = {
@@ -39,14 +39,27 @@ def _pack(message: object) -> any_pb2.Any:
 
 
 def to_status(error: errors.DomainError, *, service: str) -> grpc.Status:
-    """The gRPC status for a domain error, with BadRequest and ErrorInfo details."""
+    """The gRPC status for a domain error, with BadRequest, ErrorInfo and LocalizedMessage details.
+
+    `message` is English (for developers, AIP-193); the LocalizedMessage and each field
+    violation's `localized_message` are in the caller's locale (zh-CN unless asked otherwise).
+    """
     code = code_of(error)
+    locale = i18n.current_locale()
     details: list[any_pb2.Any] = []
     if isinstance(error, errors.InvalidArgument) and error.violations:
         bad = error_details_pb2.BadRequest()
         for v in error.violations:
-            bad.field_violations.add(field=v.field, description=v.description)
+            text = i18n.as_text(v.description)
+            violation = bad.field_violations.add(field=v.field, description=str(text))
+            if v.rule:
+                violation.reason = f"RULE_{v.rule}"
+            violation.localized_message.locale = locale
+            violation.localized_message.message = text.render(locale)
         details.append(_pack(bad))
+    details.append(
+        _pack(error_details_pb2.LocalizedMessage(locale=locale, message=error.text.render(locale)))
+    )
     metadata = {"service": service}
     if error.rule:
         metadata["rule"] = error.rule
@@ -78,8 +91,13 @@ def from_rpc_error(exc: grpc.RpcError) -> errors.DomainError:
     rule: str | None = None
     reason: str | None = None
     resource = ""
+    localized = ""
     violations: list[errors.FieldViolation] = []
     for detail in status.details:
+        if detail.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
+            found = error_details_pb2.LocalizedMessage()
+            detail.Unpack(found)
+            localized = found.message
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
@@ -90,15 +108,20 @@ def from_rpc_error(exc: grpc.RpcError) -> errors.DomainError:
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
             violations += [
-                errors.FieldViolation(f.field, f.description) for f in bad.field_violations
+                errors.FieldViolation(
+                    f.field, i18n.verbatim(f.localized_message.message or f.description)
+                )
+                for f in bad.field_violations
             ]
     code = status.code
+    # The other service rendered its message in the caller's locale (it travels with the call).
+    message = i18n.verbatim(localized or status.message or "the call failed")
     if code == code_pb2.INVALID_ARGUMENT:
-        return errors.InvalidArgument(status.message, violations, rule=rule, reason=reason)
+        return errors.InvalidArgument(message, violations, rule=rule, reason=reason)
     if code == code_pb2.NOT_FOUND:
-        return errors.NotFound(resource, message=status.message)
+        return errors.NotFound(resource, message=message)
     if code == code_pb2.ALREADY_EXISTS:
-        return errors.AlreadyExists(resource, message=status.message)
+        return errors.AlreadyExists(resource, message=message)
     by_code: dict[int, type[errors.DomainError]] = {
         code_pb2.FAILED_PRECONDITION: errors.FailedPrecondition,
         code_pb2.ABORTED: errors.Aborted,
@@ -106,4 +129,4 @@ def from_rpc_error(exc: grpc.RpcError) -> errors.DomainError:
         code_pb2.PERMISSION_DENIED: errors.PermissionDenied,
     }
     klass = by_code.get(code, errors.Unavailable)
-    return klass(status.message or "the call failed", rule=rule, reason=reason)
+    return klass(message, rule=rule, reason=reason)

@@ -268,7 +268,7 @@ def _check_row(
             resident = parse_resident_id(row.id_number, today, field="id_number")
         except InvalidArgument as exc:
             for v in exc.violations:
-                bad("id_number", v.description, v.rule or "R2")
+                bad("id_number", str(v.description), v.rule or "R2")
     if resident is not None:
         first = seen.get(resident.number)
         if first is not None:

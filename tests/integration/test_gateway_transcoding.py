@@ -346,7 +346,9 @@ async def test_service_error_keeps_its_details_in_the_error_shape(
     error = response.json()["error"]
     assert error["status"] == "FAILED_PRECONDITION"
     assert error["message"] == "the house is unsafe"
-    [info] = error["details"]
+    localized, info = error["details"]
+    assert localized["@type"] == "type.googleapis.com/google.rpc.LocalizedMessage"
+    assert localized["locale"] == "zh-CN"
     assert info["@type"] == "type.googleapis.com/google.rpc.ErrorInfo"
     assert info["metadata"]["rule"] == "V4"
     assert info["reason"] == "RULE_REFUSED"
