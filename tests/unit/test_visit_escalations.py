@@ -334,3 +334,44 @@ def test_a_declined_admission_resolves_without_the_later_steps(uow, client, cloc
         cst(MONDAY, 9, 20), "本人拒绝入住", "", clock,
     )  # fmt: skip
     assert done.state is State.RESOLVED and client.changes == []
+
+
+def test_an_escalation_is_arranged_only_as_its_own_action(uow, client, clock) -> None:  # type: ignore[no-untyped-def]
+    """Rules V3, V4 (issue 7, bug 1): a cleaning escalation cannot be turned into an
+    institution admission and then resolved as admitted with no assistance recorded; a
+    different need opens its own escalation at a visit. Nothing is written, the roster is
+    not touched."""
+    e = _open(uow, client, clock, CheckItem.RESIDENCE_HYGIENE)
+    _notify(uow, clock, e, cst(MONDAY, 9, 10))
+    with pytest.raises(InvalidArgument) as info:
+        _arrange(uow, clock, e, cst(MONDAY, 9, 20), Action.INSTITUTION_ADMISSION)
+    assert info.value.rule == "V3" and info.value.violations[0].field == "action"
+    assert uow.state.escalations[e.id].state is State.CONTACT_NOTIFIED
+    assert uow.ledger_kinds(TOWN)[-1] == "contact"
+    with pytest.raises(InvalidArgument):
+        use.resolve_escalation(
+            uow, client, CHIEF, e.name, Outcome.ADMITTED_TO_INSTITUTION, MONDAY,
+            cst(MONDAY, 9, 25), "", "", clock,
+        )  # fmt: skip
+    assert client.changes == []
+
+
+def test_the_assistance_check_follows_the_action_even_from_a_stored_mismatch() -> None:
+    """Rules V4, V8 (issue 7, bug 1): an escalation stored before the fix with a cleaning
+    action but an institution arrangement still needs the worker's assistance before it is
+    resolved as admitted."""
+    from visit_svc.domain.policy import Urgency
+
+    e = Escalation(
+        id="e1", visit_id="v1", person="persons/p1", town=TOWN, village=VILLAGE,
+        worker="workers/w1", findings=(CheckItem.RESIDENCE_HYGIENE,), urgency=Urgency.PROMPT,
+        action=Action.CLEANING, policy_version="v1", assistance_required=False,
+        visit_at=VISIT_AT, contact_deadline=VISIT_AT + timedelta(hours=24),
+        action_deadline=VISIT_AT + timedelta(days=3), state=State.ACTION_ARRANGED,
+        opened_at=VISIT_AT, contact_at=cst(MONDAY, 9, 10), arranged_at=cst(MONDAY, 9, 20),
+        arranged_action=Action.INSTITUTION_ADMISSION, action_date=MONDAY,
+    )  # fmt: skip
+    with pytest.raises((FailedPrecondition, InvalidArgument)):
+        e.check_resolution(
+            Outcome.ADMITTED_TO_INSTITUTION, MONDAY, cst(MONDAY, 9, 30), cst(MONDAY, 10)
+        )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sgz_runtime.errors import FailedPrecondition, InvalidArgument
+from sgz_runtime.i18n import Text, tr
 from visit_svc.domain.policy import Action, PlannedEscalation, Urgency
 from visit_svc.domain.visits import CheckItem
 from visit_svc.domain.weeks import local_date
@@ -54,6 +55,14 @@ OUTCOMES: dict[Action, tuple[Outcome, ...]] = {
         Outcome.DECLINED_BY_PERSON,
         Outcome.RESOLVED_OTHERWISE,
     ),
+}
+
+
+#: How an action is named in messages.
+ACTION_TEXT: dict[Action, Text] = {
+    Action.CLEANING: tr("cleaning of the residence"),
+    Action.HOSPITAL_ADMISSION: tr("hospital treatment"),
+    Action.INSTITUTION_ADMISSION: tr("admission to a care institution"),
 }
 
 
@@ -103,6 +112,21 @@ class Escalation:
         """When the latest step happened: no later step may be dated before it."""
         steps = [self.visit_at, self.contact_at, self.arranged_at, self.assisted_at]
         return max(s for s in steps if s is not None)
+
+    @property
+    def taken_action(self) -> Action:
+        """The action actually arranged (the escalation's own once arranged), which every
+        later check follows."""
+        return self.arranged_action or self.action
+
+    @property
+    def assistance_needed(self) -> bool:
+        """Rules V4, V5: the worker assists with the procedures of an admission. Follows the
+        action taken: an escalation stored before arrange() refused other actions may carry
+        an admission arranged on a cleaning escalation."""
+        if self.taken_action is self.action:
+            return self.assistance_required
+        return self.taken_action is not Action.CLEANING
 
     # -- deadlines (rule V6), computed when asked ----------------------------------------------
 
@@ -177,6 +201,19 @@ class Escalation:
         """The village arranged the action (cleaning, hospital or institution) for a date."""
         rule = _contact_rule(self.action)
         self._require((State.CONTACT_NOTIFIED,), "record the arrangement", rule)
+        if action is not self.action:
+            # A different need found at a visit opens its own escalation, with its own
+            # urgency, deadlines and steps (issue 7: a cleaning turned admission skipped V4).
+            raise InvalidArgument.field(
+                "action",
+                tr(
+                    "this escalation is for {action}; a different need opens its own "
+                    "escalation when a visit records it (rule {rule})",
+                    action=ACTION_TEXT[self.action],
+                    rule=rule,
+                ),
+                rule=rule,
+            )
         self._check_time(at, now, "arrange_time", rule)
         self.arranged_action, self.action_date, self.arranged_at = action, action_date, at
         self.arrangement_note = note
@@ -184,7 +221,7 @@ class Escalation:
 
     def record_assistance(self, at: datetime, note: str, now: datetime) -> None:
         """Rules V4, V5: the worker helped with the procedures."""
-        rule = "V4" if self.action is Action.INSTITUTION_ADMISSION else "V5"
+        rule = "V4" if self.taken_action is Action.INSTITUTION_ADMISSION else "V5"
         self._require((State.ACTION_ARRANGED,), "record assistance", rule)
         if not note.strip():
             raise InvalidArgument.field("note", "must say what the worker did", rule=rule)
@@ -197,8 +234,8 @@ class Escalation:
     ) -> None:
         """Whether resolve() would succeed, without changing anything (checked before the
         roster is told of an admission)."""
-        rule = _contact_rule(self.action)
-        action = self.arranged_action or self.action
+        action = self.taken_action
+        rule = _contact_rule(action)
         if outcome not in OUTCOMES[action]:
             raise InvalidArgument.field(
                 "outcome", f"is not an outcome of {action.value}", rule=rule
@@ -210,7 +247,7 @@ class Escalation:
                 State.ACTION_ARRANGED,
                 State.ASSISTANCE_RECORDED,
             )
-        elif self.assistance_required:
+        elif self.assistance_needed:
             # Rules V4, V5: the worker assists with the procedures before it is done.
             ready = (State.ASSISTANCE_RECORDED,)
         else:
