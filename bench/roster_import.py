@@ -204,6 +204,7 @@ def _bare_executemany(path: Path, url: str) -> dict[str, float]:
 
     from roster_svc.adapters import orm
     from sgz_runtime.db import make_engine
+    from sgz_runtime.pii.resident_id import mask
 
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -238,7 +239,7 @@ def _bare_executemany(path: Path, url: str) -> dict[str, float]:
                  "display_name": row[1],
                  "id_hash": hmac.new(key, number.encode(), hashlib.sha256).hexdigest(),
                  "id_cipher": fernet.encrypt(number.encode()).decode(),
-                 "id_masked": number[:6] + "*" * 8 + number[-4:],
+                 "id_masked": mask(number),
                  "gender": "MALE" if int(number[16]) % 2 else "FEMALE",
                  "birth_date": dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
                  "address": row[4], "phone": row[5], "version": 1}

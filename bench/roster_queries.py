@@ -31,15 +31,15 @@ from sqlalchemy import insert
 
 from bench.harness import Row, drive
 from roster_svc.adapters import orm
-from roster_svc.adapters.id_vault import FernetIdVault
 from roster_svc.app import MIGRATIONS
 from roster_svc.domain.persons import CareLevel, Person, PersonStatus
 from roster_svc.domain.places import TownKind, VillageKind
-from roster_svc.domain.resident_id import check_digit, parse
 from roster_svc.person_settings import PersonSettings
 from roster_svc.service_layer.unit_of_work import SqlRosterUnitOfWork
 from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.identity import CALLER_METADATA_KEY, Caller, Role, ScopeLevel, sign
+from sgz_runtime.pii.resident_id import check_digit, parse
+from sgz_runtime.pii.vault import FernetIdVault
 from sgz_runtime.proto_values import date_to_pb
 
 SECRET = "bench-secret-" + "x" * 32

@@ -9,7 +9,6 @@ from sgz.hr.v1 import hr_pb2
 from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
 
 from roster_svc.adapters.hr_client import GrpcHrClient
-from roster_svc.adapters.id_vault import FernetIdVault
 from roster_svc.adapters.orm import start_mappers
 from roster_svc.entrypoints.grpc_servicer import RosterServicer
 from roster_svc.person_settings import PersonSettings, retired_keys
@@ -19,6 +18,7 @@ from roster_svc.station_settings import StationSettings
 from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
+from sgz_runtime.pii.vault import FernetIdVault
 from sgz_runtime.server import ServiceSpec
 
 MIGRATIONS = Path(__file__).parent / "migrations"

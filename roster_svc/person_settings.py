@@ -8,16 +8,14 @@ calendar package's data are JSON lists of dates, e.g.
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import date
 from pathlib import Path
 
-from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from roster_svc.domain.workdays import WorkdayCalendar
+from sgz_runtime.pii.vault import fernet_key_file, hmac_key_file
 
 
 class PersonSettings(BaseSettings):
@@ -42,29 +40,13 @@ class PersonSettings(BaseSettings):
     def hmac_key(self, data_dir: Path) -> bytes:
         if self.id_hmac_key is not None:
             return self.id_hmac_key.get_secret_value().encode()
-        return _key_file(data_dir / "person-id-hmac.key", lambda: secrets.token_hex(32).encode())
+        return hmac_key_file(data_dir / "person-id-hmac.key")
 
     def encryption_key(self, data_dir: Path) -> bytes:
         if self.id_encryption_key is not None:
             return self.id_encryption_key.get_secret_value().encode()
-        return _key_file(data_dir / "person-id-fernet.key", Fernet.generate_key)
+        return fernet_key_file(data_dir / "person-id-fernet.key")
 
 
 def retired_keys(settings: PersonSettings) -> list[bytes]:
     return [k.get_secret_value().encode() for k in settings.id_retired_encryption_keys]
-
-
-def _key_file(path: Path, make: object) -> bytes:
-    """The key in path, created once (0600) when missing; a race keeps the first writer's."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            try:
-                os.write(fd, make())  # type: ignore[operator]
-            finally:
-                os.close(fd)
-    return path.read_bytes().strip()

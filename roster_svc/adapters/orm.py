@@ -27,8 +27,8 @@ from roster_svc.domain.assessments import Assessment, Reassessment
 from roster_svc.domain.assignments import Agreement, Assignment, Substitution
 from roster_svc.domain.persons import CareLevel, Person, PersonStatus, StatusChange
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
-from roster_svc.domain.resident_id import Gender
 from roster_svc.domain.workdays import CalendarBasis
+from sgz_runtime.pii.resident_id import Gender
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)

@@ -7,19 +7,16 @@ and the rule, so a town can fix its file in one pass. ID numbers never appear in
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import phonenumbers
-
 from roster_svc.domain.assessments import INDICATORS, care_level_of
 from roster_svc.domain.persons import CareLevel
-from roster_svc.domain.places import normalise_phone
-from roster_svc.domain.resident_id import ResidentId
-from roster_svc.domain.resident_id import parse as parse_resident_id
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.pii.phones import fast_phone
+from sgz_runtime.pii.resident_id import ResidentId
+from sgz_runtime.pii.resident_id import parse as parse_resident_id
 
 #: The most rows one import call takes.
 MAX_BATCH = 5000
@@ -29,8 +26,6 @@ _YES = {"是", "能", "可以", "会", "自理", "√", "✓", "✔", "Y", "YES"
 _NO = {"否", "不能", "不可以", "不会", "不能自理", "×", "✗", "✘", "X", "N", "NO", "0", "FALSE", "F"}
 _ANSWERS: dict[str, bool] = {**dict.fromkeys(_YES, True), **dict.fromkeys(_NO, False)}
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0[1-9]\d{1,2}-?[2-9]\d{6,7}$")
 
 
 @dataclass(frozen=True)
@@ -134,30 +129,6 @@ def parse_date(text: str) -> dt.date:
     if found is None:
         raise ValueError(f"is not a date (YYYY-MM-DD): {text.strip()[:20]!r}")
     return dt.date(int(found[1]), int(found[2]), int(found[3]))
-
-
-@functools.cache
-def _mobile_prefix_valid(prefix: str) -> bool:
-    """Whether 11-digit mobiles starting with these 6 digits are valid: the mainland mobile
-    plan (libphonenumber's CN mobile pattern) is decided by at most the first 6 digits."""
-    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(prefix + "00000"))
-    return bool(phonenumbers.is_valid_number(number))
-
-
-def fast_phone(phone: str) -> str:
-    """A phone normalised to E.164, as `normalise_phone` would. The two shapes towns write
-    nearly always (an 11-digit mobile, a landline `0513-88123456`) skip the full parse; the
-    landline is still checked against the numbering plan. Anything else, or a landline the plan
-    refuses, goes through `normalise_phone` (ValueError with its reason)."""
-    if _MOBILE.match(phone) and _mobile_prefix_valid(phone[:6]):
-        return "+86" + phone
-    if _LANDLINE.match(phone):
-        national = phone[1:].replace("-", "")
-        if phonenumbers.is_valid_number(
-            phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
-        ):
-            return "+86" + national
-    return normalise_phone(phone)
 
 
 class VillageIndex:

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from roster_svc.domain.places import normalise_phone
-from roster_svc.domain.resident_id import Gender
 from sgz_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from sgz_runtime.pii.phones import normalise_phone
+from sgz_runtime.pii.resident_id import Gender
 
 
 class PersonStatus(enum.Enum):

@@ -6,9 +6,8 @@ import enum
 import re
 from dataclasses import dataclass
 
-import phonenumbers
-
 from sgz_runtime.errors import FieldViolation, InvalidArgument
+from sgz_runtime.pii.phones import normalise_phone
 
 _ADMIN_CODE = re.compile(r"^\d{6}$")
 
@@ -50,17 +49,6 @@ class Village:
     @property
     def name(self) -> str:
         return f"towns/{self.town_id}/villages/{self.id}"
-
-
-def normalise_phone(phone: str) -> str:
-    """A mainland mobile or landline in E.164, or ValueError. Landlines need their area code."""
-    try:
-        parsed = phonenumbers.parse(phone, "CN")
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"is not a phone number: {exc}") from None
-    if parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
-        raise ValueError("is not a valid mainland mobile or landline number (with area code)")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def check_town(town: Town, prefix: str = "town.") -> None:

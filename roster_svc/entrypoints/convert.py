@@ -7,17 +7,16 @@ from datetime import date
 from typing import TypeVar
 
 from google.protobuf.field_mask_pb2 import FieldMask
+from google.type import date_pb2
 from sgz.common.v1.types_pb2 import Period as Period_pb
 from sgz.roster.v1 import roster_pb2 as pb
 
 from roster_svc.adapters.person_repository import MissingAgreementRow
-from roster_svc.domain import resident_id
 from roster_svc.domain.assessments import INDICATORS, Assessment, Reassessment
 from roster_svc.domain.assignments import Agreement, Assignment, MissingReason, Substitution
 from roster_svc.domain.person_import import ImportDefaults, ImportRow, Problem
 from roster_svc.domain.persons import CareLevel, Period, Person, PersonStatus, Timeline
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
-from roster_svc.domain.resident_id import Gender
 from roster_svc.domain.stations import (
     Compliance,
     ComplianceSummary,
@@ -34,6 +33,8 @@ from roster_svc.service_layer.person_import import ImportOptions, ImportResult
 from roster_svc.service_layer.persons import PersonView
 from sgz_runtime import proto_values
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.pii import resident_id
+from sgz_runtime.pii.resident_id import Gender
 from sgz_runtime.proto_values import date_from_pb, date_to_pb, required_date
 
 K = TypeVar("K")
@@ -350,10 +351,12 @@ def person_to_pb(view: PersonView) -> pb.Person:
     return pb.Person(
         name=person.name,
         display_name=person.display_name,
-        id_number_masked=person.id_masked,
+        # Masked again on the way out: rows stored under an older mask show no more (privacy.md).
+        id_number_masked=resident_id.mask(person.id_masked),
         id_number_warnings=list(resident_id.masked_warnings(person.id_masked)),
         gender=_GENDERS_PB[person.gender],
-        birth_date=date_to_pb(person.birth_date),
+        # The birth year only: a full date beside the mask narrows the number (docs/privacy.md).
+        birth_date=date_pb2.Date(year=person.birth_date.year),
         town=person.town,
         village=person.village,
         address=person.address,

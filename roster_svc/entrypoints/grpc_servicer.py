@@ -11,7 +11,6 @@ from sgz.roster.v1 import roster_pb2 as pb
 from sgz.roster.v1 import roster_pb2_grpc
 
 from roster_svc.adapters.hr_client import HrClient
-from roster_svc.adapters.id_vault import IdVault
 from roster_svc.domain.persons import PersonStatus
 from roster_svc.domain.stations import StationStandard, standard_on
 from roster_svc.domain.workdays import WorkdayCalendar
@@ -22,6 +21,7 @@ from roster_svc.service_layer.care import CareDeps
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names
 from sgz_runtime.identity import current_caller
+from sgz_runtime.pii.vault import IdVault
 from sgz_runtime.proto_values import date_from_pb, date_to_pb, required_date
 
 _CST = ZoneInfo("Asia/Shanghai")

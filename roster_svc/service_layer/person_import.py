@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from roster_svc.adapters.id_vault import IdVault
 from roster_svc.adapters.person_import_repository import (
     DuplicateKey,
     ExistingAssessment,
@@ -40,6 +39,7 @@ from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names
 from sgz_runtime.errors import Aborted, InvalidArgument, NotFound
 from sgz_runtime.identity import Caller, Role
+from sgz_runtime.pii.vault import IdVault
 
 #: Who may import a town's roster: the city bureau, the town head and the station chief.
 _IMPORTERS = (Role.CITY_CIVIL_AFFAIRS, Role.TOWN_HEAD, Role.STATION_CHIEF)

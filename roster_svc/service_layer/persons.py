@@ -7,9 +7,8 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
-from roster_svc.adapters.id_vault import IdVault
 from roster_svc.adapters.person_repository import PersonQuery
-from roster_svc.domain import history, resident_id
+from roster_svc.domain import history
 from roster_svc.domain.persons import (
     Facts,
     Period,
@@ -31,6 +30,8 @@ from sgz_runtime.errors import (
     PermissionDenied,
 )
 from sgz_runtime.identity import Caller, Role, ScopeLevel
+from sgz_runtime.pii import resident_id
+from sgz_runtime.pii.vault import IdVault
 
 audit = logging.getLogger("sgz.audit")
 

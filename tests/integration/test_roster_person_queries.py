@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from roster_svc.adapters.id_vault import FernetIdVault
 from roster_svc.adapters.orm import start_mappers
 from roster_svc.app import MIGRATIONS
 from roster_svc.domain.assignments import Assignment
 from roster_svc.domain.persons import Period, Person, PersonStatus, StatusChange
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
-from roster_svc.domain.resident_id import check_digit, parse
 from roster_svc.service_layer import persons
 from roster_svc.service_layer.unit_of_work import SqlRosterUnitOfWork
 from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.identity import Caller, Role, ScopeLevel
+from sgz_runtime.pii.resident_id import check_digit, parse
+from sgz_runtime.pii.vault import FernetIdVault
 
 D = dt.date
 VAULT = FernetIdVault(b"k" * 32, b"ZmVybmV0LWtleS1mb3ItdGVzdHMtb25seS0xMjM0NTY=")

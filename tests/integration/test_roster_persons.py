@@ -145,14 +145,15 @@ def _person(
 
 
 def test_person_is_created_with_id_derived_fields_and_masked_number(services) -> None:  # type: ignore[no-untyped-def]
-    """Rule R2: gender and birth date come from the ID; the number is masked in responses."""
+    """Rule R2: gender and birth year come from the ID; the number is masked in responses, and
+    mask and birth year never add up to the number (docs/privacy.md)."""
     roster, _ = services
     person = _person(roster, ID_A.lower())
     assert person.name.startswith("persons/")
     assert person.id_number == ""
-    assert person.id_number_masked == "320621********000X"
+    assert person.id_number_masked == "320621************"
     assert person.gender == pb.GENDER_FEMALE
-    assert _iso(person.birth_date) == "1949-12-31"
+    assert (person.birth_date.year, person.birth_date.month, person.birth_date.day) == (1949, 0, 0)
     assert person.town == "towns/chengdong"
     assert person.phone == "+8613812345678"
     assert person.status == pb.PERSON_STATUS_DISPERSED

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from roster_svc.adapters.id_vault import FernetIdVault
 from roster_svc.domain.workdays import CalendarBasis
 from roster_svc.person_settings import PersonSettings, retired_keys
+from sgz_runtime.pii.vault import FernetIdVault
 
 
 def test_id_keys_are_created_once_private_and_reused(tmp_path: Path) -> None:

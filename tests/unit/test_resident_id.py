@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from roster_svc.domain import resident_id
-from roster_svc.domain.resident_id import Gender, check_digit
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.pii import resident_id
+from sgz_runtime.pii.resident_id import Gender, check_digit
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -31,8 +31,9 @@ def test_r2_gender_and_birth_date_are_read_from_the_number() -> None:
     assert resident_id.parse("11010519491231002X", TODAY).gender is Gender.FEMALE
 
 
-def test_r2_masked_number_keeps_address_code_and_last_four() -> None:
-    assert resident_id.mask("11010519491231002X") == "110105********002X"
+def test_masked_number_keeps_only_the_address_code() -> None:
+    assert resident_id.mask("11010519491231002X") == "110105************"
+    assert resident_id.mask("110105********002X") == "110105************"  # an older mask
 
 
 def test_r2_retired_address_code_is_valid_without_warning() -> None:

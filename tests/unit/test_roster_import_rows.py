@@ -18,13 +18,12 @@ from roster_svc.domain.person_import import (
     TownIndex,
     VillageIndex,
     check_rows,
-    fast_phone,
     parse_answer,
     parse_date,
 )
-from roster_svc.domain.places import normalise_phone
 from sgz_cli.roster_files import FileProblem, detect_encoding, layout, read_rows
 from sgz_cli.roster_import import run_import
+from sgz_runtime.pii.phones import fast_phone, normalise_phone
 
 TODAY = dt.date(2026, 11, 26)
 GOOD = "11010519491231002X"

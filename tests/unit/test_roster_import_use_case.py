@@ -172,7 +172,7 @@ def test_new_persons_are_created_dispersed_with_their_assessment() -> None:
     ]
     (assessment,) = uow.store.assessments
     assert assessment["care_level"].value == "self_care"  # derived, never read (R3)
-    assert all(p["id_hash"].startswith("h:") and p["id_masked"].count("*") == 8
+    assert all(p["id_hash"].startswith("h:") and p["id_masked"].count("*") == 12
                for p in uow.store.persons.values())  # fmt: skip
 
 

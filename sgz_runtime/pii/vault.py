@@ -1,0 +1,81 @@
+"""Keeps personal identifiers matchable without being readable: a keyed HMAC for lookup and
+uniqueness, the value itself encrypted (Fernet: AES-128-CBC with HMAC-SHA256). Retired
+encryption keys still decrypt, so the key can be rotated without rewriting every row at once.
+Keys live outside the database: in the environment or in 0600 files under the data dir."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class IdVault(Protocol):
+    def digest(self, number: str) -> str:
+        """The stable keyed hash that matches number (64 hex characters)."""
+        ...
+
+    def seal(self, number: str) -> str:
+        """number encrypted; only `reveal` reads it back."""
+        ...
+
+    def reveal(self, sealed: str) -> str: ...
+
+
+class FernetIdVault:
+    def __init__(self, hmac_key: bytes, encryption_key: bytes, retired_keys: Sequence[bytes] = ()):
+        self._hmac_key = hmac_key
+        # The first key encrypts; every key decrypts.
+        self._fernet = MultiFernet([Fernet(k) for k in (encryption_key, *retired_keys)])
+
+    def digest(self, number: str) -> str:
+        return hmac.new(self._hmac_key, number.encode(), hashlib.sha256).hexdigest()
+
+    def seal(self, number: str) -> str:
+        return self._fernet.encrypt(number.encode()).decode()
+
+    def reveal(self, sealed: str) -> str:
+        try:
+            return self._fernet.decrypt(sealed.encode()).decode()
+        except InvalidToken:
+            raise RuntimeError("the value cannot be decrypted with the key in use") from None
+
+    def seal_optional(self, value: str) -> str:
+        """value encrypted, or "" for "" (an empty field stays visibly empty)."""
+        return self.seal(value) if value else ""
+
+    def reveal_optional(self, sealed: str) -> str:
+        return self.reveal(sealed) if sealed else ""
+
+
+def key_file(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The key in path, created once (0600, its folder 0700) when missing; a race keeps the
+    first writer's."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            try:
+                os.write(fd, make())
+            finally:
+                os.close(fd)
+    return path.read_bytes().strip()
+
+
+def hmac_key_file(path: Path) -> bytes:
+    """A 256-bit HMAC key kept in path (created once)."""
+    return key_file(path, lambda: secrets.token_hex(32).encode())
+
+
+def fernet_key_file(path: Path) -> bytes:
+    """A Fernet key kept in path (created once)."""
+    return key_file(path, Fernet.generate_key)
