@@ -42,6 +42,9 @@ def test_the_seeded_policy_is_the_domain_default(visits) -> None:  # type: ignor
     expected = default_policy(dt.date(2022, 1, 1))
     assert found.visits_per_week == expected.visits_per_week == 1
     assert found.due_soon == expected.due_soon
+    # Rule V2 (issue 7, bug 5): the extra checks are the seeded version's setting.
+    assert list(seeded.extra_checks) == [pb.CHECK_ITEM_FOOD_SOURCE, pb.CHECK_ITEM_ABLE_TO_FEED_SELF]
+    assert found.extra_checks == expected.extra_checks
     assert sorted(found.rules, key=lambda r: r.finding.value) == sorted(
         expected.rules, key=lambda r: r.finding.value
     )

@@ -13,6 +13,7 @@ from tests.unit.visit_fakes import (
     TOWN,
     FakeVisitUnitOfWork,
     cst,
+    replace_checks,
     roster,
     timeline,
     visit,
@@ -291,3 +292,45 @@ def test_only_the_city_sets_the_policy(uow) -> None:  # type: ignore[no-untyped-
     later = VisitPolicy("v2", MONDAY + timedelta(days=30), 1, timedelta(hours=24), ())
     with pytest.raises(PermissionDenied):
         create_policy(uow, CHIEF, later, _clock)
+
+
+def test_the_extra_checks_are_a_dated_setting_of_the_policy(uow, client) -> None:  # type: ignore[no-untyped-def]
+    """Rule V2 (issue 7, bug 5): the text names five checks; food source and feeding oneself
+    are our defaults, asked while the policy in effect names them, and not once a later
+    version drops them. The text's five stay required under any version."""
+    from visit_svc.domain.policy import default_policy
+
+    assert default_policy(MONDAY).extra_checks == (
+        CheckItem.FOOD_SOURCE,
+        CheckItem.ABLE_TO_FEED_SELF,
+    )
+    short = visit("persons/p1", cst(MONDAY, 9))
+    del short.checks[CheckItem.FOOD_SOURCE], short.checks[CheckItem.ABLE_TO_FEED_SELF]
+    with pytest.raises(InvalidArgument) as info:
+        _record(uow, client, replace_checks(short))
+    assert [f.field for f in info.value.violations] == [
+        "visit.checks.food_source",
+        "visit.checks.able_to_feed_self",
+    ]
+    lighter = VisitPolicy("v2", MONDAY + timedelta(days=1), 1, timedelta(hours=24), (), ())
+    uow.state.policies.append(lighter)  # as if created before MONDAY
+    later = replace_checks(short, visited_at=cst(MONDAY + timedelta(days=1), 9))
+    assert _record(uow, client, later).name
+    del later.checks[CheckItem.ILLNESS]
+    with pytest.raises(InvalidArgument) as info:
+        _record(uow, client, replace_checks(later, checks=dict(later.checks)))
+    assert [f.field for f in info.value.violations] == ["visit.checks.illness"]
+
+
+def test_an_extra_check_already_asked_is_refused(uow) -> None:  # type: ignore[no-untyped-def]
+    """Rule V2: an extra check names one of the other five, once."""
+    later = VisitPolicy(
+        "v2", MONDAY + timedelta(days=30), 1, timedelta(hours=24), (),
+        (CheckItem.ILLNESS, CheckItem.MENTAL_STATE, CheckItem.MENTAL_STATE),
+    )  # fmt: skip
+    with pytest.raises(InvalidArgument) as info:
+        create_policy(uow, CITY, later, _clock)
+    assert [f.field for f in info.value.violations] == [
+        "policy.extra_checks[0]",
+        "policy.extra_checks[2]",
+    ]

@@ -28,6 +28,8 @@ visit_policies = Table(
     Column("effective_from", Date, nullable=False, unique=True),
     Column("visits_per_week", Integer, nullable=False),
     Column("due_soon_minutes", Integer, nullable=False),
+    #: Rule V2: the checks asked besides the text's five, comma-separated CheckItem values.
+    Column("extra_checks", String(400), nullable=False, server_default=""),
     Column("created_by", String(120), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -185,6 +185,7 @@ class SqlPolicyRepository:
                 visits_per_week=row.visits_per_week,
                 due_soon=timedelta(minutes=row.due_soon_minutes),
                 rules=tuple(rules.get(row.version, [])),
+                extra_checks=tuple(CheckItem(v) for v in row.extra_checks.split(",") if v),
             )
             for row in self.session.execute(select(p).order_by(p.c.effective_from))
         ]
@@ -207,6 +208,7 @@ class SqlPolicyRepository:
                 effective_from=policy.effective_from,
                 visits_per_week=policy.visits_per_week,
                 due_soon_minutes=int(policy.due_soon.total_seconds() // 60),
+                extra_checks=",".join(c.value for c in policy.extra_checks),
                 created_by=created_by,
                 created_at=created_at,
             )

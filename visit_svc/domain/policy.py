@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sgz_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument
-from visit_svc.domain.visits import CheckItem
+from visit_svc.domain.visits import DEFAULT_EXTRA_CHECKS, TEXT_CHECKS, CheckItem
 
 
 class Urgency(enum.Enum):
@@ -54,6 +54,8 @@ class VisitPolicy:
     #: How far ahead a deadline counts as "due soon" in the lists.
     due_soon: timedelta
     rules: tuple[PolicyRule, ...] = field(default_factory=tuple)
+    #: Rule V2 (Default): checks asked at every visit besides the text's five.
+    extra_checks: tuple[CheckItem, ...] = field(default_factory=tuple)
 
     def rule_for(self, finding: CheckItem) -> PolicyRule | None:
         for rule in self.rules:
@@ -116,6 +118,15 @@ def check_policy(policy: VisitPolicy, prefix: str = "policy.") -> None:
         violations.append(FieldViolation(prefix + "visits_per_week", "must be at least 1", "V1"))
     if policy.due_soon <= timedelta(0):
         violations.append(FieldViolation(prefix + "due_soon", "must be positive", "V6"))
+    for i, item in enumerate(policy.extra_checks):
+        if item in TEXT_CHECKS or item in policy.extra_checks[:i]:
+            violations.append(
+                FieldViolation(
+                    f"{prefix}extra_checks[{i}]",
+                    "is already asked at every visit; name each extra check once",
+                    "V2",
+                )
+            )
     seen: set[CheckItem] = set()
     for i, rule in enumerate(policy.rules):
         path = f"{prefix}rules[{i}]"
@@ -161,4 +172,5 @@ def default_policy(effective_from: date) -> VisitPolicy:
             rule(CheckItem.HOUSE_SAFETY, Urgency.IMMEDIATE, Action.INSTITUTION_ADMISSION),
             rule(CheckItem.ILLNESS, Urgency.PROMPT, Action.HOSPITAL_ADMISSION),
         ),
+        extra_checks=DEFAULT_EXTRA_CHECKS,
     )

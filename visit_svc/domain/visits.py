@@ -28,15 +28,22 @@ class CheckItem(enum.Enum):
     MENTAL_STATE = "mental_state"
 
 
-#: Rule V2: asked at every visit (the text's five plus food source and feeding oneself).
-REQUIRED_CHECKS: tuple[CheckItem, ...] = (
+#: Rule V2: the five checks the policy text names, asked at every visit under any version.
+TEXT_CHECKS: tuple[CheckItem, ...] = (
     CheckItem.RESIDENCE_HYGIENE,
     CheckItem.PERSONAL_HYGIENE,
     CheckItem.REGULAR_DIET,
-    CheckItem.FOOD_SOURCE,
-    CheckItem.ABLE_TO_FEED_SELF,
     CheckItem.HOUSE_SAFETY,
     CheckItem.ILLNESS,
+)
+
+#: Rule V2 (Default): our extra checks, seeded into the first policy version; later versions
+#: name their own (VisitPolicy.extra_checks).
+DEFAULT_EXTRA_CHECKS: tuple[CheckItem, ...] = (CheckItem.FOOD_SOURCE, CheckItem.ABLE_TO_FEED_SELF)
+
+#: What the first policy version asks at every visit, in the order of CheckItem.
+REQUIRED_CHECKS: tuple[CheckItem, ...] = tuple(
+    i for i in CheckItem if i in TEXT_CHECKS or i in DEFAULT_EXTRA_CHECKS
 )
 
 
@@ -80,11 +87,16 @@ class Visit:
         ]
 
 
-def check_checks(checks: dict[CheckItem, Check], prefix: str = "visit.checks.") -> None:
-    """Rule V2: every required check has a result; a problem or a skipped check says why."""
+def check_checks(
+    checks: dict[CheckItem, Check],
+    extra: tuple[CheckItem, ...] = DEFAULT_EXTRA_CHECKS,
+    prefix: str = "visit.checks.",
+) -> None:
+    """Rule V2: the text's checks and the policy's extra ones each have a result; a problem or
+    a skipped check says why."""
     violations: list[FieldViolation] = []
-    for item in REQUIRED_CHECKS:
-        if item not in checks:
+    for item in CheckItem:
+        if (item in TEXT_CHECKS or item in extra) and item not in checks:
             violations.append(
                 FieldViolation(prefix + item.value, "must be FINE, PROBLEM or NOT_CHECKED", "V2")
             )

@@ -282,6 +282,10 @@ def policy_from_pb(message: pb.VisitPolicy, version: str) -> VisitPolicy:
         visits_per_week=message.visits_per_week,
         due_soon=message.due_soon.ToTimedelta(),
         rules=tuple(rules),
+        extra_checks=tuple(
+            enum_value(_ITEMS, item, f"policy.extra_checks[{i}]", "V2")
+            for i, item in enumerate(message.extra_checks)
+        ),
     )
 
 
@@ -302,4 +306,5 @@ def policy_to_pb(policy: VisitPolicy) -> pb.VisitPolicy:
             )
             for r in policy.rules
         ],
+        extra_checks=[_ITEMS_PB[c] for c in policy.extra_checks],
     )

@@ -73,15 +73,17 @@ def record_visit(
     if visit.visited_at.tzinfo is None:
         raise InvalidArgument.field("visit.visit_time", "must carry a time zone")
     visit.visited_at = visit.visited_at.astimezone(UTC)
-    check_checks(visit.checks)
     if caller.scope_level is ScopeLevel.CASELOAD and caller.scope != visit.worker:
         raise PermissionDenied("a worker records only their own visits")
     fingerprint = visit_fingerprint(visit)
-    if request_id:  # a retry is answered before the roster is asked again
-        with uow:
+    with uow:
+        if request_id:  # a retry is answered before the roster is asked again
             done = common.replayed(uow, request_id, METHOD, fingerprint)
             if done is not None:
                 return _existing(uow, caller, done)
+        # Rule V2: the extra checks are those of the policy of the visit's day.
+        policy = policy_on(uow.policies.list(), local_date(visit.visited_at))
+    check_checks(visit.checks, policy.extra_checks)
     now = clock()
     day = local_date(visit.visited_at)
     try:
