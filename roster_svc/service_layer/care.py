@@ -22,8 +22,12 @@ from roster_svc.service_layer.persons import (
 )
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names, paging
-from sgz_runtime.errors import FailedPrecondition, NotFound
+from sgz_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, ScopeLevel
+
+#: Re-assessment ids derived from request ids (uuid5), so a retried report finds its own.
+_REQUEST_IDS = uuid.UUID("6f1c1d0e-2b1a-4c55-9a51-7d0c3e5a4b21")
 
 
 @dataclass(frozen=True)
@@ -81,14 +85,30 @@ def create_reassessment(
     parent: str,
     reported_date: dt.date,
     description: str,
+    request_id: str = "",
 ) -> Reassessment:
     """Rule R4: due the configured number of working days after the report, on the Chinese
-    working-day calendar; the basis says when it fell back to Monday-Friday."""
+    working-day calendar; the basis says when it fell back to Monday-Friday. A request id
+    (a visit's, issue 7) names the re-assessment, so a retry returns the one it opened."""
     due, basis = care.calendar.add_working_days(reported_date, care.reassessment_working_days)
+    if len(request_id) > 100:
+        raise InvalidArgument.field("request_id", tr("must be at most 100 characters"))
     with uow:
         view = load_for_write(uow, caller, parent, deps.today, STATUS_WRITERS)
+        new_id = uuid.uuid5(_REQUEST_IDS, request_id).hex if request_id else uuid.uuid4().hex
+        if request_id:
+            mine = ReassessmentQuery(person_id=view.person.id, open_only=False)
+            for done in uow.history.list_reassessments(mine, None, 10_000):
+                if done.id != new_id:
+                    continue
+                if (done.reported_date, done.description) != (reported_date, description):
+                    raise InvalidArgument.field(
+                        "request_id",
+                        tr("was already used for a different report; use a new request id"),
+                    )
+                return done
         reassessment = Reassessment(
-            id=uuid.uuid4().hex,
+            id=new_id,
             person_id=view.person.id,
             reported_date=reported_date,
             due_date=due,

@@ -215,6 +215,27 @@ def test_r3_r4_assessment_derives_the_level_and_answers_open_reassessments(
     assert uow.state.reassessments[0].assessment_id == made.id
 
 
+def test_r4_a_reported_change_with_a_request_id_is_opened_once(
+    uow: FakeRosterUnitOfWork,
+) -> None:
+    """Rule R4 (issue 7, bug 4): a visit reports the change with a request id derived from it;
+    a retry returns the same re-assessment, the same id with another report is refused."""
+    person = _create(uow).person
+    fallback = care.CareDeps(WorkdayCalendar(official=lambda d: None), 10)
+
+    def report(day: dt.date, text: str) -> str:
+        return care.create_reassessment(
+            uow, DEPS, fallback, CHIEF, person.name, day, text, request_id="visit-v1-r4"
+        ).name
+
+    first = report(D(2024, 5, 3), "无法自主吃饭")
+    assert report(D(2024, 5, 3), "无法自主吃饭") == first
+    assert len(uow.state.reassessments) == 1
+    with pytest.raises(InvalidArgument) as info:
+        report(D(2024, 5, 4), "无法自主吃饭")
+    assert info.value.violations[0].field == "request_id"
+
+
 def test_r6_assessment_must_be_dated_after_the_latest(uow: FakeRosterUnitOfWork) -> None:
     person = _create(uow).person
     care.create_assessment(uow, DEPS, CHIEF, person.name, _assessment(D(2024, 5, 10), 0))
