@@ -20,6 +20,7 @@ class VisitSettings(BaseSettings):
     #: Group commit on SQLite (visit_svc/adapters/group_commit.py): commits share one fsync of
     #: the WAL, and a call is answered only once its commit is on disk. False: FULL per commit.
     group_commit: bool = True
-    #: Seconds a person's timeline from the roster is reused when recording visits (rule V9
-    #: sees a roster change at most this late; a status change made here is seen at once).
+    #: Seconds a person's timeline from the roster is reused for reads (a person's weeks).
+    #: The checks of rule V9 always ask the roster afresh, so a roster change reaches them at
+    #: once (issue 7).
     timeline_cache_s: float = Field(default=10.0, ge=0)

@@ -333,6 +333,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
             request.parent,
             required_date(request.reassessment.reported_date, "reassessment.reported_date"),
             request.reassessment.description,
+            request_id=request.request_id,
         )
         return convert.reassessment_to_pb(created, self._today())
 

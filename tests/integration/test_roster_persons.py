@@ -787,3 +787,33 @@ def test_persons_are_paged_by_town_or_village_within_the_callers_scope(services)
         roster.LookupPerson(pb.LookupPersonRequest(id_number="123"), metadata=CITY)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _fields_of(info.value) == ["id_number"]
+
+
+def test_a_visit_reports_a_change_once_through_the_roster(services) -> None:  # type: ignore[no-untyped-def]
+    """Rule R4 (issue 7, bug 4): a re-assessment reported with a request id (the visit
+    service derives one from the visit) is opened once; the retry opens nothing more."""
+    roster, _ = services
+    person = _person(roster)
+    for _ in range(2):
+        roster.CreateReassessment(
+            pb.CreateReassessmentRequest(
+                parent=person.name,
+                reassessment=pb.Reassessment(reported_date=_d("2024-05-04"), description="x"),
+                request_id="visit-r4-abc",
+            ),
+            metadata=CITY,
+        )
+    listed = roster.ListReassessments(
+        pb.ListReassessmentsRequest(parent=person.name), metadata=CITY
+    )
+    assert len(listed.reassessments) == 1
+    with pytest.raises(grpc.RpcError) as info:
+        roster.CreateReassessment(
+            pb.CreateReassessmentRequest(
+                parent=person.name,
+                reassessment=pb.Reassessment(reported_date=_d("2024-05-05"), description="x"),
+                request_id="visit-r4-abc",
+            ),
+            metadata=CITY,
+        )
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT

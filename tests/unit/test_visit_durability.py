@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -113,3 +113,29 @@ def test_a_status_change_made_here_is_seen_at_once_v8() -> None:
     assert cached.person_timeline("persons/p1", DAY, DAY).dispersed_on(DAY)
     cached.change_person_status("persons/p1", PersonStatus.IN_INSTITUTION, DAY, "admitted", "req-1")
     assert not cached.person_timeline("persons/p1", DAY, DAY).dispersed_on(DAY)
+
+
+def test_a_reassignment_in_the_roster_reaches_the_visit_checks_at_once_v9() -> None:
+    """Rule V9 (issue 7, bug 3): the timeline cache serves reads, never the check of who may
+    record a visit: the worker reassigned away a moment ago is refused."""
+    from sgz_runtime.errors import FailedPrecondition
+    from sgz_runtime.identity import Caller, Role, ScopeLevel
+    from tests.unit.visit_fakes import FakeVisitUnitOfWork, cst, visit
+    from visit_svc.service_layer.visits import record_visit
+
+    roster = FakeRosterClient([_timeline("workers/a")])
+    cached = CachingRosterClient(roster, 60.0)
+    chief = Caller("users/chief", Role.STATION_CHIEF, ScopeLevel.TOWN, "towns/t")
+    uow = FakeVisitUnitOfWork()
+    at, now = cst(DAY, 9), cst(DAY, 12)
+
+    def record(worker: str) -> None:
+        v = visit("persons/p1", at, worker=worker)
+        record_visit(uow, cached, chief, v, "", clock=lambda: now, skew=timedelta(0))
+
+    record("workers/a")
+    roster.timelines["persons/p1"] = _timeline("workers/b")  # reassigned in the roster
+    with pytest.raises(FailedPrecondition) as info:
+        record("workers/a")
+    assert info.value.rule == "V9"
+    record("workers/b")

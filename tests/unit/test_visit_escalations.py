@@ -375,3 +375,36 @@ def test_the_assistance_check_follows_the_action_even_from_a_stored_mismatch() -
         e.check_resolution(
             Outcome.ADMITTED_TO_INSTITUTION, MONDAY, cst(MONDAY, 9, 30), cst(MONDAY, 10)
         )
+
+
+def test_an_admission_done_closes_the_persons_other_open_escalations(uow, client, clock) -> None:  # type: ignore[no-untyped-def]
+    """Rules V8, R6 (issue 7, bug 3): once the person lives in an institution, the cleaning
+    and hospital escalations still open are closed with the reason, each in the ledger."""
+    cleaning = _open(uow, client, clock, CheckItem.RESIDENCE_HYGIENE)
+    hospital = _open(uow, client, clock, CheckItem.ILLNESS)
+    e = _ready_for_admission(uow, client, clock)
+    _admit(uow, client, clock, e)
+    for other in (cleaning, hospital):
+        closed = uow.state.escalations[other.id]
+        assert closed.state is State.CANCELLED
+        assert "V8" in (closed.cancel_reason or "")
+    kinds = uow.ledger_kinds(TOWN)
+    assert kinds[-3:] == ["outcome", "cancellation", "cancellation"]
+
+
+def test_a_death_recorded_in_the_roster_closes_the_open_escalations_when_listed(
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient, clock: Clock
+) -> None:
+    """Rule R6 (issue 7, bug 3): the roster records the death; the next list of the town's
+    escalations closes the person's open ones with the reason and a ledger entry each, and
+    shows them no more as open."""
+    e = _open(uow, client, clock, CheckItem.ILLNESS)
+    client.change_person_status("persons/p1", PersonStatus.DECEASED, MONDAY, "died", "d-1")
+    clock.now = cst(MONDAY, 12)
+    found, _ = use.list_escalations(
+        uow, CHIEF, TOWN, "", use.View.OPEN, None, 50, "", clock, roster=client
+    )
+    assert found == []
+    closed = uow.state.escalations[e.id]
+    assert closed.state is State.CANCELLED and "R6" in (closed.cancel_reason or "")
+    assert uow.ledger_kinds(TOWN)[-1] == "cancellation"

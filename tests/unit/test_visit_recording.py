@@ -334,3 +334,23 @@ def test_an_extra_check_already_asked_is_refused(uow) -> None:  # type: ignore[n
         "policy.extra_checks[0]",
         "policy.extra_checks[2]",
     ]
+
+
+def test_a_person_found_unable_to_feed_themselves_gets_a_reassessment_once(uow, client) -> None:  # type: ignore[no-untyped-def]
+    """Rules R3, R4 (issue 7, bug 4): the first indicator of self-care failing at a visit is a
+    reported change: the roster opens the re-assessment, dated the visit's day in China
+    time, with a request id derived from the visit, so the retry opens nothing more."""
+    from visit_svc.service_layer.visits import reassessment_request_id
+
+    at = cst(MONDAY, 7, 30)  # 2026-11-15 23:30 UTC: the day is Monday in China
+    v = visit("persons/p1", at, problems=(CheckItem.ABLE_TO_FEED_SELF,))
+    _record(uow, client, v, request_id="r-1")
+    (opened,) = client.reassessments
+    assert (opened.person, opened.reported) == ("persons/p1", MONDAY)
+    assert opened.request_id == reassessment_request_id("persons/p1", at)
+    # The roster answered but this service failed to commit: the retry sends the same id.
+    uow.state.visits.clear(), uow.state.request_ids.clear()
+    _record(uow, client, visit("persons/p1", at, problems=(CheckItem.ABLE_TO_FEED_SELF,)), "r-1")
+    assert len(client.reassessments) == 1
+    _record(uow, client, visit("persons/p1", cst(MONDAY, 15), problems=(CheckItem.ILLNESS,)))
+    assert len(client.reassessments) == 1

@@ -1,9 +1,10 @@
 """A short-lived cache of persons' timelines in front of the roster client, so recording a
 visit does not ask the roster every time (the benchmark's largest cost after the fsync).
 
-A timeline is kept `ttl_s` seconds (VisitSettings.timeline_cache_s): a change made in the
-roster (a reassignment, a status) reaches the visit checks (rule V9) at most that late. A status
-change this service makes itself (rule V8) drops the person's entries at once.
+A timeline is kept `ttl_s` seconds (VisitSettings.timeline_cache_s) for reads (a person's
+weeks); the checks of rule V9 ask with `fresh=True`, so a change made in the roster (a
+reassignment, a status) reaches them at once. A status change this service makes itself (rule
+V8) drops the person's entries at once.
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ class CachingRosterClient:
             OrderedDict()
         )
 
-    def person_timeline(self, person: str, first: date, last: date) -> PersonTimeline:
+    def person_timeline(
+        self, person: str, first: date, last: date, *, fresh: bool = False
+    ) -> PersonTimeline:
         key = (person, first, last)
         now = self._clock()
         with self._lock:
             found = self._entries.get(key)
-            if found is not None and found[0] > now:
+            if not fresh and found is not None and found[0] > now:
                 return found[1]
         timeline = self._inner.person_timeline(person, first, last)  # errors are not kept
         with self._lock:
@@ -55,6 +58,11 @@ class CachingRosterClient:
         self, parent: str, worker: str | None, first: date, last: date
     ) -> list[PersonTimeline]:
         return self._inner.person_timelines(parent, worker, first, last)
+
+    def open_reassessment(
+        self, person: str, reported: date, description: str, request_id: str
+    ) -> None:
+        self._inner.open_reassessment(person, reported, description, request_id)
 
     def forget(self, person: str) -> None:
         with self._lock:

@@ -22,9 +22,12 @@ from visit_svc.domain.timeline import (
 
 
 class RosterClient(Protocol):
-    def person_timeline(self, person: str, first: date, last: date) -> PersonTimeline:
+    def person_timeline(
+        self, person: str, first: date, last: date, *, fresh: bool = False
+    ) -> PersonTimeline:
         """The person's history over first..last (both included); NotFound when unknown,
-        Unavailable when the roster cannot be asked."""
+        Unavailable when the roster cannot be asked. `fresh`: asked of the roster now, never
+        from a cache (the checks of rule V9)."""
         ...
 
     def person_timelines(
@@ -38,6 +41,13 @@ class RosterClient(Protocol):
         self, person: str, new_status: PersonStatus, effective: date, reason: str, request_id: str
     ) -> None:
         """Rule R6/V8: appends a status from effective; a retry with request_id is safe."""
+        ...
+
+    def open_reassessment(
+        self, person: str, reported: date, description: str, request_id: str
+    ) -> None:
+        """Rule R4: reports a change in self-care ability, which opens a re-assessment due
+        within the roster's working days; a retry with request_id opens nothing more."""
         ...
 
 
@@ -86,7 +96,9 @@ class GrpcRosterClient:
     def __init__(self, channel: grpc.Channel):
         self._stub = roster_pb2_grpc.RosterServiceStub(channel)
 
-    def person_timeline(self, person: str, first: date, last: date) -> PersonTimeline:
+    def person_timeline(
+        self, person: str, first: date, last: date, *, fresh: bool = False
+    ) -> PersonTimeline:
         request = roster_pb2.GetPersonTimelineRequest(name=person, period=period_to_pb(first, last))
         try:
             return timeline_from_pb(self._stub.GetPersonTimeline(request))
@@ -130,6 +142,21 @@ class GrpcRosterClient:
         except grpc.RpcError as exc:
             raise status.from_rpc_error(exc) from None
 
+    def open_reassessment(
+        self, person: str, reported: date, description: str, request_id: str
+    ) -> None:
+        request = roster_pb2.CreateReassessmentRequest(
+            parent=person,
+            reassessment=roster_pb2.Reassessment(
+                reported_date=date_to_pb(reported), description=description
+            ),
+            request_id=request_id,
+        )
+        try:
+            self._stub.CreateReassessment(request)
+        except grpc.RpcError as exc:
+            raise status.from_rpc_error(exc) from None
+
 
 @dataclass
 class StatusChange:
@@ -148,6 +175,8 @@ class FakeRosterClient:
         self.timelines = {t.person: t for t in timelines or []}
         self.down = down
         self.changes: list[StatusChange] = []
+        #: Re-assessments opened (rule R4), once per request id.
+        self.reassessments: list[ReportedChange] = []
         self.calls = 0
 
     def _check(self) -> None:
@@ -155,7 +184,9 @@ class FakeRosterClient:
         if self.down:
             raise errors.Unavailable("the roster service is unreachable")
 
-    def person_timeline(self, person: str, first: date, last: date) -> PersonTimeline:
+    def person_timeline(
+        self, person: str, first: date, last: date, *, fresh: bool = False
+    ) -> PersonTimeline:
         self._check()
         if person not in self.timelines:
             raise errors.NotFound(person)
@@ -197,3 +228,27 @@ class FakeRosterClient:
             statuses=(*timeline.statuses[:-1], closed, StatusSpan(effective, None, new_status)),
         )
         self.changes.append(change)
+
+    def open_reassessment(
+        self, person: str, reported: date, description: str, request_id: str
+    ) -> None:
+        self._check()
+        if person not in self.timelines:
+            raise errors.NotFound(person)
+        change = ReportedChange(person, reported, description, request_id)
+        for done in self.reassessments:
+            if done.request_id == request_id:
+                if done != change:
+                    raise errors.InvalidArgument.field(
+                        "request_id", "was used for a different report"
+                    )
+                return
+        self.reassessments.append(change)
+
+
+@dataclass
+class ReportedChange:
+    person: str
+    reported: date
+    description: str
+    request_id: str

@@ -122,6 +122,7 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
             request.page_size,
             request.page_token,
             self._clock,
+            roster=self._roster,
         )
         now = self._clock()
         return pb.ListEscalationsResponse(

@@ -10,6 +10,7 @@ from typing import Any
 
 from sgz_runtime import names, paging
 from sgz_runtime.errors import InvalidArgument, NotFound
+from sgz_runtime.i18n import ZH, tr
 from sgz_runtime.identity import Caller, ScopeLevel
 from visit_svc.adapters.roster_client import RosterClient
 from visit_svc.domain.escalations import ContactChannel, Escalation, Outcome
@@ -52,9 +53,13 @@ def list_escalations(
     page_size: int,
     page_token: str,
     clock: common.Clock,
+    *,
+    roster: RosterClient | None = None,
 ) -> tuple[list[Escalation], str]:
     """A town's or village's escalations (or one worker's there) in the view asked for.
-    Overdue and due soon are decided now, from the deadlines fixed when each was opened."""
+    Overdue and due soon are decided now, from the deadlines fixed when each was opened.
+    With the roster, the open escalations of persons who left care at home are closed first
+    (close_departed), so no list shows them as still to do."""
     parts = parent.split("/")
     if len(parts) == 2:
         names.parse("parent", parent, "towns")
@@ -80,6 +85,8 @@ def list_escalations(
     except ValueError:
         raise InvalidArgument.field("page_token", "is not a token this method issued") from None
     now = clock()
+    if roster is not None and caller.scope_level is not ScopeLevel.CASELOAD:
+        close_departed(uow, roster, caller, parent, now)
     with uow:
         window = within or policy_on(uow.policies.list(), local_date(now)).due_soon
         keep: Callable[[Escalation], bool] = {
@@ -115,9 +122,11 @@ def _step(
     method: str,
     body: dict[str, Any],
     apply: Callable[[Escalation], tuple[str, datetime, dict[str, Any]]],
+    then: Callable[[Escalation], None] | None = None,
 ) -> Escalation:
     """Loads, applies one transition, saves, and appends its ledger entry, in one unit of work.
-    `apply` returns the ledger kind, when the step happened and its payload."""
+    `apply` returns the ledger kind, when the step happened and its payload; `then` does what
+    follows from it in the same unit of work."""
     common.require_writer(caller)
     common.check_request_id(request_id)
     (escalation_id,) = names.parse("name", name, "escalations")
@@ -131,26 +140,106 @@ def _step(
             return escalation
         kind, at, payload = apply(escalation)
         uow.escalations.save(escalation)
-        uow.ledger.append(
-            escalation.town,
-            kind,
-            escalation.name,
-            caller.subject,
-            at,
-            {
-                "person": escalation.person,
-                "village": escalation.village,
-                "worker": escalation.worker,
-                "visit": f"visits/{escalation.visit_id}",
-                "escalation": escalation.name,
-                "action": escalation.action.value,
-                "urgency": escalation.urgency.value,
-                **payload,
-            },
-        )
+        _append(uow, caller, escalation, kind, at, payload)
+        if then is not None:
+            then(escalation)
         common.remember(uow, request_id, method, fingerprint, escalation.name)
         uow.commit()
     return escalation
+
+
+def _append(
+    uow: VisitUnitOfWork,
+    caller: Caller,
+    escalation: Escalation,
+    kind: str,
+    at: datetime,
+    payload: dict[str, Any],
+) -> None:
+    """The step's ledger entry (rule V7)."""
+    uow.ledger.append(
+        escalation.town,
+        kind,
+        escalation.name,
+        caller.subject,
+        at,
+        {
+            "person": escalation.person,
+            "village": escalation.village,
+            "worker": escalation.worker,
+            "visit": f"visits/{escalation.visit_id}",
+            "escalation": escalation.name,
+            "action": escalation.action.value,
+            "urgency": escalation.urgency.value,
+            **payload,
+        },
+    )
+
+
+#: Rules R6, V8: statuses that end care at home for good (a hospital stay does not).
+DEPARTED = (PersonStatus.IN_INSTITUTION, PersonStatus.DECEASED, PersonStatus.EXITED)
+
+_DEPARTURE_REASON = {
+    PersonStatus.IN_INSTITUTION: tr(
+        "closed: the person moved to a care institution on {day} (rule {rule})"
+    ),
+    PersonStatus.DECEASED: tr("closed: the person died on {day} (rule {rule})"),
+    PersonStatus.EXITED: tr("closed: the person left dispersed support on {day} (rule {rule})"),
+}
+
+
+def _close_open_of(
+    uow: VisitUnitOfWork,
+    caller: Caller,
+    person: str,
+    status: PersonStatus,
+    since: date,
+    rule: str,
+    now: datetime,
+    keep: str = "",
+) -> int:
+    """Closes the person's open escalations (but `keep`) with the reason, each with its
+    ledger entry, in the caller's unit of work; returns how many."""
+    template = _DEPARTURE_REASON[status]
+    # Stored text the town reads in the ledger export: rendered in Chinese.
+    reason = tr(template.msgid, day=since.isoformat(), rule=rule).render(ZH)
+    closed = 0
+    for action in Action:
+        escalation = uow.escalations.open_for(person, action)
+        if escalation is None or escalation.id == keep:
+            continue
+        at = max(now, escalation.last_step_at)
+        escalation.cancel(reason, at, at)
+        uow.escalations.save(escalation)
+        _append(uow, caller, escalation, "cancellation", at, {"reason": reason})
+        closed += 1
+    return closed
+
+
+def close_departed(
+    uow: VisitUnitOfWork, roster: RosterClient, caller: Caller, parent: str, now: datetime
+) -> int:
+    """Rules R6, V8 (issue 7): the open escalations of persons of a town or village who died,
+    left, or moved to an institution according to the roster today are closed, each with the
+    reason and a ledger entry. Returns how many were closed."""
+    today = local_date(now)
+    departed: list[tuple[str, PersonStatus, date]] = []
+    for timeline in roster.person_timelines(parent, None, today, today):
+        current = timeline.status_on(today)
+        if current in DEPARTED:
+            assert current is not None
+            since = max(s.start for s in timeline.statuses if s.status is current)
+            departed.append((timeline.person, current, since))
+    if not departed:
+        return 0
+    closed = 0
+    with uow:
+        for person, current, since in departed:
+            rule = "V8" if current is PersonStatus.IN_INSTITUTION else "R6"
+            closed += _close_open_of(uow, caller, person, current, since, rule, now)
+        if closed:
+            uow.commit()
+    return closed
 
 
 def notify_contact(
@@ -330,4 +419,13 @@ def resolve_escalation(
             payload["roster_request_id"] = roster_id
         return "outcome", at, payload
 
-    return _step(uow, caller, name, request_id, "ResolveEscalation", body, apply)
+    def close_others(e: Escalation) -> None:
+        # Rule V8 (issue 7): living in an institution, the person needs no cleaning or
+        # hospital arrangement at home any more.
+        if move and outcome_date is not None:
+            now = clock()
+            _close_open_of(
+                uow, caller, e.person, PersonStatus.IN_INSTITUTION, outcome_date, "V8", now, e.id
+            )
+
+    return _step(uow, caller, name, request_id, "ResolveEscalation", body, apply, close_others)

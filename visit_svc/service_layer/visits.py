@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sgz_runtime import names, paging
+from sgz_runtime.china_time import CST
 from sgz_runtime.errors import Aborted, InvalidArgument, NotFound, PermissionDenied
+from sgz_runtime.i18n import ZH, tr
 from sgz_runtime.identity import Caller, ScopeLevel
 from visit_svc.adapters.roster_client import RosterClient
 from visit_svc.domain.escalations import Escalation, open_escalation
 from visit_svc.domain.policy import plan_escalations, policy_on
-from visit_svc.domain.visits import Visit, admit_visit, check_checks, visit_fingerprint
+from visit_svc.domain.visits import (
+    CheckItem,
+    Visit,
+    admit_visit,
+    check_checks,
+    visit_fingerprint,
+)
 from visit_svc.domain.weeks import local_date
 from visit_svc.service_layer import common
 from visit_svc.service_layer.unit_of_work import VisitUnitOfWork
@@ -87,11 +96,29 @@ def record_visit(
     now = clock()
     day = local_date(visit.visited_at)
     try:
-        timeline = roster.person_timeline(visit.person, day, day)
+        # Rule V9 (issue 7): asked fresh, so a reassignment or status change just made in the
+        # roster is seen; a cached timeline could admit a worker reassigned away.
+        timeline = roster.person_timeline(visit.person, day, day, fresh=True)
     except NotFound:
         raise NotFound(visit.person) from None
     common.require_sees(caller, visit.person, timeline.town, timeline.village, visit.worker)
     visit.substitute_for = admit_visit(timeline, visit.worker, visit.visited_at, now, skew=skew)
+    if CheckItem.ABLE_TO_FEED_SELF in visit.findings():
+        # Rules R3, R4 (issue 7): the first self-care indicator failing is a reported change;
+        # the roster is asked first, with an id derived from the visit, as for rule V8.
+        description = tr(
+            "the visit of {time} by {worker} found the person unable to feed themselves "
+            "(rule {rule})",
+            time=visit.visited_at.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
+            worker=visit.worker,
+            rule="R4",
+        ).render(ZH)
+        roster.open_reassessment(
+            visit.person,
+            day,
+            description,
+            reassessment_request_id(visit.person, visit.visited_at),
+        )
     visit.town, visit.village = timeline.town, timeline.village
     visit.id = uuid.uuid4().hex
     visit.recorded_by, visit.recorded_at = caller.subject, now
@@ -104,6 +131,13 @@ def record_visit(
             if done is None:
                 raise
             return _existing(uow, caller, done)
+
+
+def reassessment_request_id(person: str, visited_at: datetime) -> str:
+    """Rule R4: derived from the visit (its person and moment), so every retry of the visit
+    sends the same id and the roster opens one re-assessment."""
+    digest = hashlib.sha256(f"{person}|{visited_at.astimezone(UTC).isoformat()}".encode())
+    return f"visit-r4-{digest.hexdigest()[:40]}"
 
 
 def _existing(uow: VisitUnitOfWork, caller: Caller, name: str) -> Visit:
