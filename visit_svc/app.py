@@ -10,6 +10,7 @@ import grpc
 from sgz.roster.v1 import roster_pb2
 from sgz.visit.v1 import visit_pb2, visit_pb2_grpc
 
+from sgz_runtime.chain import chain_key
 from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
@@ -17,6 +18,7 @@ from sgz_runtime.server import ServiceSpec
 from visit_svc.adapters import group_commit
 from visit_svc.adapters.facts_queries import SqlFactsUnitOfWork
 from visit_svc.adapters.group_commit import GroupCommitVisitUnitOfWork
+from visit_svc.adapters.ledger_repository import anchor_legacy_chains
 from visit_svc.adapters.repository import PolicyCache
 from visit_svc.adapters.roster_cache import CachingRosterClient
 from visit_svc.adapters.roster_client import GrpcRosterClient
@@ -35,6 +37,11 @@ def build(settings: Settings) -> ServiceSpec:
     engine = make_engine(settings.database_url("visit"), durable=True)
     migrate(engine, MIGRATIONS)
     factory = session_factory(engine)
+    # The ledger's chains are keyed with a secret kept outside the database (docs/privacy.md);
+    # entries from before the key are counted and signed once, before anything is appended.
+    key = chain_key("visit", settings.data_dir)
+    with factory() as session, session.begin():
+        anchor_legacy_chains(session, key)
     roster_channel = channel_to("roster", [ROSTER_SERVICE], settings)
     own = VisitSettings()
     policy_cache = PolicyCache()
@@ -43,7 +50,7 @@ def build(settings: Settings) -> ServiceSpec:
     roster = CachingRosterClient(GrpcRosterClient(roster_channel), own.timeline_cache_s)
 
     def uow() -> SqlVisitUnitOfWork:
-        return GroupCommitVisitUnitOfWork(factory, flusher, policy_cache)
+        return GroupCommitVisitUnitOfWork(factory, flusher, policy_cache, key)
 
     def register(server: grpc.Server) -> None:
         servicer = VisitServicer(uow, roster, system_clock, timedelta(seconds=own.clock_skew_s))

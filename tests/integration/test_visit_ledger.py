@@ -16,6 +16,7 @@ from sgz.visit.v1 import visit_pb2_grpc
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from sgz_runtime.chain import ChainKey
 from sgz_runtime.db import make_engine, session_factory
 from sgz_runtime.identity import Role, ScopeLevel
 from tests.conftest import CITY, as_caller
@@ -27,8 +28,15 @@ T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 CHIEF = as_caller(role=Role.STATION_CHIEF, level=ScopeLevel.TOWN, scope=TOWN, subject="users/chief")
 
 
+#: The chain key the service under test reads from its environment, so rows written here
+#: directly are sealed as the service seals them.
+KEY_TEXT = "a test key for the visit chains"
+KEY = ChainKey(KEY_TEXT.encode())
+
+
 @pytest.fixture
-def visit(start_service) -> Iterator[tuple[visit_pb2_grpc.VisitServiceStub, Engine]]:  # type: ignore[no-untyped-def]
+def visit(start_service, monkeypatch) -> Iterator[tuple[visit_pb2_grpc.VisitServiceStub, Engine]]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SGZ_CHAIN_KEY_VISIT", KEY_TEXT)
     _, channel = start_service("visit", build)
     engine = make_engine(os.environ["VISIT_DATABASE_URL"], durable=True)
     yield visit_pb2_grpc.VisitServiceStub(channel), engine
@@ -39,7 +47,7 @@ def _append(engine: Engine, n: int, town: str = TOWN, start: int = 0) -> None:
     factory = session_factory(engine)
     for i in range(start, start + n):
         with factory() as session:
-            SqlLedgerRepository(session).append(
+            SqlLedgerRepository(session, key=KEY).append(
                 town,
                 "visit",
                 f"visits/v{i}",

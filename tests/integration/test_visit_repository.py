@@ -18,6 +18,7 @@ from sgz_runtime.errors import Aborted
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 from tests.unit.visit_fakes import TOWN, cst, roster, timeline, visit
 from visit_svc.adapters import orm
+from visit_svc.adapters.ledger_repository import FAKE_KEY
 from visit_svc.domain.visits import CheckItem, visit_fingerprint
 from visit_svc.service_layer import visits as use
 from visit_svc.service_layer.unit_of_work import SqlVisitUnitOfWork
@@ -37,7 +38,7 @@ def engine(database_url: Callable[[str], str]) -> Iterator[Engine]:
 
 
 def _uow(engine: Engine) -> SqlVisitUnitOfWork:
-    return SqlVisitUnitOfWork(session_factory(engine))
+    return SqlVisitUnitOfWork(session_factory(engine), chain_key=FAKE_KEY)
 
 
 def _count(engine: Engine) -> int:

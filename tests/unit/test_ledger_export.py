@@ -134,8 +134,8 @@ class FakeGateway:
         self.entries = [
             json_format.MessageToDict(entry_to_pb(e)) for e in uow.state.ledger.entries[TOWN]
         ]
-        verifier = ChainVerifier(TOWN)
         repo = uow.state.ledger
+        verifier = ChainVerifier(TOWN, repo.key)
         verifier.feed(repo.stored(TOWN, after_seq=0, upto_seq=99, limit=99))
         result = verifier.finish(*repo.head(TOWN))
         self.verification = json_format.MessageToDict(

@@ -11,7 +11,7 @@ import pytest
 
 from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied
 from sgz_runtime.identity import Caller, Role, ScopeLevel
-from visit_svc.adapters.ledger_repository import FakeLedgerRepository
+from visit_svc.adapters.ledger_repository import FAKE_KEY, FakeLedgerRepository
 from visit_svc.domain import ledger as domain
 from visit_svc.domain.ledger import GENESIS_HASH, EntryKind, StoredEntry
 from visit_svc.service_layer import ledger
@@ -89,7 +89,7 @@ def test_hash_covers_previous_hash_and_canonical_content_v7() -> None:
         corrects=None,
         reason="",
     )
-    assert entry.hash == domain.chain_hash(GENESIS_HASH, content)
+    assert entry.hash == domain.chain_hash(GENESIS_HASH, content, FAKE_KEY)
     # Key order in the payload does not change the hash: the serialisation is canonical.
     assert domain.canonical_payload({"b": 1, "a": "新华村"}) == '{"a":"新华村","b":1}'
 
@@ -103,7 +103,7 @@ def test_verify_holds_for_an_untouched_chain_v7() -> None:
 
 
 def _verify_stored(entries: list[StoredEntry], head: tuple[int, str]) -> domain.Verification:
-    verifier = domain.ChainVerifier(TOWN)
+    verifier = domain.ChainVerifier(TOWN, FAKE_KEY)
     verifier.feed(entries)
     return verifier.finish(*head)
 
@@ -145,7 +145,7 @@ def test_a_rehashed_entry_still_breaks_the_link_of_the_next_v7() -> None:
     _visit(uow, 3)
     stored = _stored(uow)
     forged = dataclasses.replace(stored[1], actor="workers/w2")
-    forged = dataclasses.replace(forged, hash=forged.recomputed_hash(stored[0].hash))
+    forged = dataclasses.replace(forged, hash=forged.recomputed_hash(stored[0].hash, FAKE_KEY))
     stored[1] = forged
     result = _verify_stored(stored, uow.ledger.head(TOWN))
     assert (result.holds, result.first_broken_seq) == (False, 3)
@@ -221,7 +221,8 @@ def test_the_repository_port_has_no_update_or_delete_v7() -> None:
 
     for klass in (LedgerRepository, SqlLedgerRepository, FakeLedgerRepository):
         methods = {m for m in dir(klass) if not m.startswith("_")}
-        assert methods <= {"append", "get", "list_entries", "head", "stored", "session"}
+        readers = {"get", "list_entries", "head", "stored", "legacy_seq", "key", "session"}
+        assert methods <= {"append", *readers}
 
 
 def test_unknown_kind_naive_time_and_a_stray_reference_are_refused_v7() -> None:

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from sgz_runtime.chain import ChainKey
 from visit_svc.adapters.repository import PolicyCache
 from visit_svc.service_layer.unit_of_work import SqlVisitUnitOfWork
 
@@ -155,8 +156,9 @@ class GroupCommitVisitUnitOfWork(SqlVisitUnitOfWork):
         factory: sessionmaker[Session],
         flusher: WalFlusher | None,
         policy_cache: PolicyCache | None = None,
+        chain_key: ChainKey | None = None,
     ):
-        super().__init__(factory, policy_cache)
+        super().__init__(factory, policy_cache, chain_key)
         self._flusher = flusher
 
     def commit(self) -> None:

@@ -27,6 +27,9 @@ ledger_heads = Table(
     Column("town", String(80), primary_key=True),
     Column("last_seq", Integer, nullable=False),
     Column("last_hash", String(64), nullable=False),
+    #: Entries 1..legacy_seq predate the keyed chain; signed with the chain key (privacy.md).
+    Column("legacy_seq", Integer, nullable=True),
+    Column("legacy_sig", String(64), nullable=True),
 )
 
 ledger_entries = Table(
@@ -46,6 +49,8 @@ ledger_entries = Table(
     Column("reason", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    #: `hmac-sha256:<key id>`, or `sha256` for entries written before the chain was keyed.
+    Column("hash_alg", String(40), nullable=False, server_default="sha256"),
     ForeignKeyConstraint(
         ["town", "corrects"], ["ledger_entries.town", "ledger_entries.seq"], name="fk_corrects"
     ),

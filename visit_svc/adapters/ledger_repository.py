@@ -20,7 +20,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from sgz_runtime.errors import InvalidArgument, NotFound
+from sgz_runtime.chain import ChainKey
+from sgz_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from visit_svc.adapters.ledger_orm import ledger_entries, ledger_heads
 from visit_svc.adapters.raw_sql import Prepared
 from visit_svc.domain.ledger import (
@@ -31,12 +32,21 @@ from visit_svc.domain.ledger import (
     StoredEntry,
     canonical_payload,
     check_new_entry,
+    legacy_parts,
     seal,
 )
+
+#: The key fakes chain with; real services read theirs with sgz_runtime.chain.chain_key.
+FAKE_KEY = ChainKey(b"fake ledger key, for tests only", "fake")
 
 
 class LedgerRepository(Protocol):
     """Append-only by construction: there is no method that changes or removes an entry."""
+
+    @property
+    def key(self) -> ChainKey:
+        """The key the chains are sealed and verified with (kept outside the database)."""
+        ...
 
     def append(
         self,
@@ -74,6 +84,11 @@ class LedgerRepository(Protocol):
         """Entries exactly as stored, for verification, in seq order."""
         ...
 
+    def legacy_seq(self, town: str) -> int:
+        """How many of the town's first entries may predate the key: the signed boundary, 0
+        when its signature does not hold under the key."""
+        ...
+
 
 def kind_of(kind: EntryKind | str) -> EntryKind:
     try:
@@ -102,6 +117,7 @@ def _stored(row: Row[Any]) -> StoredEntry:
         reason=row.reason,
         prev_hash=row.prev_hash,
         hash=row.hash,
+        hash_alg=row.hash_alg,
     )
 
 
@@ -120,6 +136,7 @@ def _entry(row: Row[Any]) -> LedgerEntry:
         prev_hash=row.prev_hash,
         hash=row.hash,
         payload_json=row.payload,
+        hash_alg=row.hash_alg,
     )
 
 
@@ -155,18 +172,38 @@ _RAW_INSERT = Prepared(
         "reason",
         "prev_hash",
         "hash",
+        "hash_alg",
     ],
 )
 
 
 class SqlLedgerRepository:
-    def __init__(self, session: Session, clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        session: Session,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        key: ChainKey | None = None,
+    ):
         self.session = session
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._key = key
+
+    @property
+    def key(self) -> ChainKey:
+        if self._key is None:
+            raise FailedPrecondition("the work ledger has no chain key configured")
+        return self._key
 
     def _ensure_head(self, town: str) -> None:
         dialect = self.session.get_bind().dialect.name
-        values = {"town": town, "last_seq": 0, "last_hash": GENESIS_HASH}
+        values = {
+            "town": town,
+            "last_seq": 0,
+            "last_hash": GENESIS_HASH,
+            "legacy_seq": 0,
+            "legacy_sig": self.key.sign(*legacy_parts(town, 0)),
+        }
         if dialect == "postgresql":
             stmt: Any = pg_insert(ledger_heads).values(values).on_conflict_do_nothing()
         else:
@@ -198,7 +235,7 @@ class SqlLedgerRepository:
         seq, prev_hash = int(row[0]), str(row[1])
         if corrects is not None:
             self._check_correctable(town, corrects, seq)
-        entry = seal(new, seq=seq, prev_hash=prev_hash, recorded_at=self._clock())
+        entry = seal(new, seq=seq, prev_hash=prev_hash, recorded_at=self._clock(), key=self.key)
         _RAW_INSERT.execute(
             self.session,
             {
@@ -214,6 +251,7 @@ class SqlLedgerRepository:
                 "reason": entry.reason,
                 "prev_hash": entry.prev_hash,
                 "hash": entry.hash,
+                "hash_alg": entry.hash_alg,
             },
         )
         _RAW_SET_HASH.execute(self.session, {"t": town, "h": entry.hash})
@@ -279,13 +317,43 @@ class SqlLedgerRepository:
         )
         return [_stored(row) for row in self.session.execute(query)]
 
+    def legacy_seq(self, town: str) -> int:
+        row = self.session.execute(
+            select(ledger_heads.c.legacy_seq, ledger_heads.c.legacy_sig).where(
+                ledger_heads.c.town == town
+            )
+        ).first()
+        if row is None or row[0] is None or row[1] is None:
+            return 0
+        seq = int(row[0])
+        return seq if self.key.signed(str(row[1]), *legacy_parts(town, seq)) else 0
+
+
+def anchor_legacy_chains(session: Session, key: ChainKey) -> int:
+    """Signs, once, how many entries of each town predate the keyed chain (those written
+    before the upgrade, hashed with plain SHA-256); returns the towns anchored. Run at start,
+    before any append, so no keyed entry is ever counted as legacy."""
+    rows = session.execute(
+        select(ledger_heads.c.town, ledger_heads.c.last_seq).where(
+            ledger_heads.c.legacy_sig.is_(None)
+        )
+    ).all()
+    for town, last_seq in rows:
+        session.execute(
+            update(ledger_heads)
+            .where(ledger_heads.c.town == town)
+            .values(legacy_seq=last_seq, legacy_sig=key.sign(*legacy_parts(town, int(last_seq))))
+        )
+    return len(rows)
+
 
 class FakeLedgerRepository:
     """In memory, same rules, for unit tests of use cases that write the ledger."""
 
-    def __init__(self, clock: Callable[[], datetime] | None = None):
+    def __init__(self, clock: Callable[[], datetime] | None = None, key: ChainKey = FAKE_KEY):
         self.entries: dict[str, list[LedgerEntry]] = {}
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.key = key
 
     def append(
         self,
@@ -305,7 +373,9 @@ class FakeLedgerRepository:
         if corrects is not None and not 1 <= corrects <= len(chain):
             raise NotFound(f"{town}/ledgerEntries/{corrects}")
         prev = chain[-1].hash if chain else GENESIS_HASH
-        entry = seal(new, seq=len(chain) + 1, prev_hash=prev, recorded_at=self._clock())
+        entry = seal(
+            new, seq=len(chain) + 1, prev_hash=prev, recorded_at=self._clock(), key=self.key
+        )
         chain.append(entry)
         return entry
 
@@ -352,7 +422,11 @@ class FakeLedgerRepository:
                 e.reason,
                 e.prev_hash,
                 e.hash,
+                e.hash_alg,
             )
             for e in self.entries.get(town, [])
             if after_seq < e.seq <= upto_seq
         ][:limit]
+
+    def legacy_seq(self, town: str) -> int:
+        return 0

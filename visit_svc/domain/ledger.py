@@ -1,23 +1,26 @@
 """The work ledger (工作台账, rule V7): entry kinds, canonical content and the per-town hash chain.
 
-Pure: no SQL, no gRPC. An entry's hash is SHA-256 over the previous entry's hash and the entry's
-canonical content, so editing, removing or reordering any entry breaks the chain from there on.
+Pure: no SQL, no gRPC. An entry's hash is an HMAC-SHA256, under a key kept outside the database
+(sgz_runtime.chain), over the previous entry's hash and the entry's canonical content, so editing,
+removing or reordering any entry breaks the chain from there on, and whoever can write the
+database cannot re-hash it. Entries written before the key (plain SHA-256) are accepted only up to
+the town's signed legacy boundary.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sgz_runtime.chain import GENESIS, LEGACY, ChainKey, plain_link
 from sgz_runtime.errors import InvalidArgument
 
 #: The hash a town's first entry links to.
-GENESIS_HASH = "0" * 64
+GENESIS_HASH = GENESIS
 #: Names the serialisation below; a new format gets a new name, old entries keep theirs.
 CANONICAL_FORMAT = "sgz-ledger-v1"
 
@@ -94,6 +97,8 @@ class LedgerEntry:
     hash: str
     #: The payload's canonical text, as stored and hashed.
     payload_json: str = ""
+    #: How `hash` was made: `hmac-sha256:<key id>`, or `sha256` for entries before the key.
+    hash_alg: str = LEGACY
 
     @property
     def name(self) -> str:
@@ -187,9 +192,17 @@ def canonical_content(
     return f"{head[:-1]},{payload_json},{tail[1:]}".encode()
 
 
-def chain_hash(prev_hash: str, content: bytes) -> str:
-    """hash(n) = SHA-256(hash(n-1) as text || canonical content(n)), hex."""
-    return hashlib.sha256(prev_hash.encode("ascii") + content).hexdigest()
+def chain_hash(prev_hash: str, content: bytes, key: ChainKey | None = None) -> str:
+    """hash(n) = HMAC-SHA256(key, hash(n-1) as text || canonical content(n)), hex; without a
+    key, the plain SHA-256 of entries written before the ledger was keyed."""
+    if key is None:
+        return plain_link(prev_hash, content)
+    return key.link(prev_hash, content)
+
+
+def legacy_parts(town: str, legacy_seq: int) -> tuple[str, str, int]:
+    """What a town's legacy boundary signature covers: entries 1..legacy_seq may be unkeyed."""
+    return ("ledger-legacy", town, legacy_seq)
 
 
 def check_new_entry(entry: NewEntry) -> None:
@@ -214,8 +227,10 @@ def check_new_entry(entry: NewEntry) -> None:
         )
 
 
-def seal(entry: NewEntry, *, seq: int, prev_hash: str, recorded_at: datetime) -> LedgerEntry:
-    """The entry as recorded at position seq after prev_hash."""
+def seal(
+    entry: NewEntry, *, seq: int, prev_hash: str, recorded_at: datetime, key: ChainKey
+) -> LedgerEntry:
+    """The entry as recorded at position seq after prev_hash, its hash keyed."""
     check_new_entry(entry)
     payload_json = canonical_payload(entry.payload)
     at = _utc(entry.at, "at")
@@ -244,8 +259,9 @@ def seal(entry: NewEntry, *, seq: int, prev_hash: str, recorded_at: datetime) ->
         corrects=entry.corrects,
         reason=entry.reason,
         prev_hash=prev_hash,
-        hash=chain_hash(prev_hash, content),
+        hash=chain_hash(prev_hash, content, key),
         payload_json=payload_json,
+        hash_alg=key.tag,
     )
 
 
@@ -265,8 +281,11 @@ class StoredEntry:
     reason: str
     prev_hash: str
     hash: str
+    hash_alg: str = LEGACY
 
-    def recomputed_hash(self, prev_hash: str) -> str:
+    def recomputed_hash(self, prev_hash: str, key: ChainKey) -> str:
+        """The hash the content gives under the entry's algorithm; ValueError for a key this
+        process does not hold."""
         content = canonical_content(
             town=self.town,
             seq=self.seq,
@@ -283,7 +302,11 @@ class StoredEntry:
             corrects=self.corrects,
             reason=self.reason,
         )
-        return chain_hash(prev_hash, content)
+        if self.hash_alg == LEGACY:
+            return chain_hash(prev_hash, content)
+        if self.hash_alg != key.tag:
+            raise ValueError(f"entry {self.seq} is keyed with {self.hash_alg}, not {key.tag}")
+        return chain_hash(prev_hash, content, key)
 
 
 @dataclass(frozen=True)
@@ -300,10 +323,24 @@ class Verification:
 
 
 class ChainVerifier:
-    """Walks a town's entries in seq order, in pages, keeping only the last hash (rule V7)."""
+    """Walks a town's entries in seq order, in pages, keeping only the last hash (rule V7).
 
-    def __init__(self, town: str):
+    Entries up to `legacy_seq` (the town's signed legacy boundary) may carry the plain SHA-256
+    of before the key; every later one must be keyed, so re-hashing an edited entry with plain
+    SHA-256 shows."""
+
+    def __init__(
+        self,
+        town: str,
+        key: ChainKey,
+        legacy_seq: int = 0,
+        checkpoint: tuple[int, str] | None = None,
+    ):
         self.town = town
+        self.key = key
+        self.legacy_seq = legacy_seq
+        #: (seq, hash) of the town's latest signed checkpoint, kept in another service.
+        self.checkpoint = checkpoint
         self.expected_seq = 1
         self.prev_hash = GENESIS_HASH
         self.checked = 0
@@ -331,13 +368,23 @@ class ChainVerifier:
             if entry.prev_hash != self.prev_hash:
                 self._break(entry.seq, "its link to the previous entry does not match")
                 return
+            if entry.hash_alg == LEGACY and entry.seq > self.legacy_seq:
+                self._break(entry.seq, "its hash is not keyed (plain SHA-256 after the key)")
+                return
             try:
-                recomputed = entry.recomputed_hash(self.prev_hash)
+                recomputed = entry.recomputed_hash(self.prev_hash, self.key)
             except (ValueError, TypeError):
                 self._break(entry.seq, "its recorded content cannot be read")
                 return
             if recomputed != entry.hash:
                 self._break(entry.seq, "its content was changed after it was recorded")
+                return
+            if (
+                self.checkpoint
+                and entry.seq == self.checkpoint[0]
+                and (entry.hash != self.checkpoint[1])
+            ):
+                self._break(entry.seq, "it differs from the entry the checkpoint saw")
                 return
             self.prev_hash = entry.hash
             self.expected_seq += 1
@@ -346,7 +393,12 @@ class ChainVerifier:
         """Compares the walk with the town's chain head, which catches a removed last entry."""
         if not self.broken:
             last = self.expected_seq - 1
-            if last != head_seq:
+            if self.checkpoint and self.checkpoint[0] > last:
+                self._break(
+                    last + 1,
+                    f"a signed checkpoint saw {self.checkpoint[0]} entries but {last} were found",
+                )
+            elif last != head_seq:
                 self._break(
                     last + 1 if last < head_seq else head_seq + 1,
                     f"the chain head says {head_seq} entries but {last} were found",

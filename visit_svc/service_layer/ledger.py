@@ -159,8 +159,8 @@ def verify_ledger(uow: LedgerUnitOfWork, caller: Caller, town_name: str) -> Veri
     so appends made meanwhile never look like a break (rule V7)."""
     town = _town("town", town_name)
     _require_reader(caller, town)
-    verifier = ChainVerifier(town)
     with uow:
+        verifier = ChainVerifier(town, uow.ledger.key, uow.ledger.legacy_seq(town))
         head_seq, head_hash = uow.ledger.head(town)
         after = 0
         while not verifier.broken:

@@ -9,6 +9,7 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sgz_runtime.chain import ChainKey
 from sgz_runtime.errors import Aborted
 from sgz_runtime.uow import SqlUnitOfWork, UnitOfWork
 from visit_svc.adapters.ledger_repository import LedgerRepository, SqlLedgerRepository
@@ -43,9 +44,15 @@ class SqlVisitUnitOfWork(SqlUnitOfWork):
     request_ids: RequestIdRepository
     ledger: LedgerRepository
 
-    def __init__(self, factory: sessionmaker[Session], policy_cache: PolicyCache | None = None):
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        policy_cache: PolicyCache | None = None,
+        chain_key: ChainKey | None = None,
+    ):
         super().__init__(factory)
         self._policy_cache = policy_cache
+        self._chain_key = chain_key
 
     def __exit__(
         self,
@@ -64,4 +71,4 @@ class SqlVisitUnitOfWork(SqlUnitOfWork):
         self.escalations = SqlEscalationRepository(self.session)
         self.policies = SqlPolicyRepository(self.session, self._policy_cache)
         self.request_ids = SqlRequestIdRepository(self.session)
-        self.ledger = SqlLedgerRepository(self.session)
+        self.ledger = SqlLedgerRepository(self.session, key=self._chain_key)
