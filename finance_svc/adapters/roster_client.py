@@ -1,0 +1,60 @@
+"""What finance asks the roster: the care months of towns (SummarizeCareMonths, rule F2), the
+person-months by care level, never person rows. The port and its gRPC adapter; the fake lives
+in tests/unit/finance_fakes.py."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import grpc
+from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
+
+from finance_svc.domain.allocation import CareMonths
+from finance_svc.domain.standards import CareLevel
+from sgz_runtime import status
+from sgz_runtime.periods import Period
+from sgz_runtime.proto_values import date_from_pb, period_to_pb
+
+
+class RosterClient(Protocol):
+    def care_months(self, parent: str, period: Period) -> list[CareMonths]:
+        """The care months of `towns/{town}`, or of every town (`towns/-`), over the period,
+        all pages; NotFound for an unknown town, Unavailable when the roster cannot be asked."""
+        ...
+
+
+_LEVELS = {
+    roster_pb2.CARE_LEVEL_SELF_CARE: CareLevel.SELF_CARE,
+    roster_pb2.CARE_LEVEL_PARTIAL: CareLevel.PARTIAL,
+    roster_pb2.CARE_LEVEL_FULL_LOSS: CareLevel.FULL_LOSS,
+}
+
+
+class GrpcRosterClient:
+    def __init__(self, channel: grpc.Channel):
+        self._stub = roster_pb2_grpc.RosterServiceStub(channel)
+
+    def care_months(self, parent: str, period: Period) -> list[CareMonths]:
+        found: list[CareMonths] = []
+        token = ""
+        while True:
+            request = roster_pb2.SummarizeCareMonthsRequest(
+                parent=parent,
+                period=period_to_pb(period.first, period.last),
+                page_size=1000,
+                page_token=token,
+            )
+            try:
+                page = self._stub.SummarizeCareMonths(request)
+            except grpc.RpcError as exc:
+                raise status.from_rpc_error(exc) from None
+            for row in page.care_months:
+                month = date_from_pb(row.month, "care_months.month")
+                if month is None:
+                    continue
+                found.append(
+                    CareMonths(row.town, month, _LEVELS.get(row.care_level), row.person_months)
+                )
+            token = page.next_page_token
+            if not token:
+                return found
