@@ -29,6 +29,7 @@ from starlette.types import Message as AsgiMessage
 from gateway import errors as gw_errors
 from gateway import health
 from gateway.auth import Authenticator, development_authenticator
+from gateway.console.web import console_routes
 from gateway.descriptors import Backend, load_backends, load_comments
 from gateway.openapi import document as openapi_document
 from gateway.transcoding import (
@@ -272,6 +273,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi_json, methods=["GET"]),
+            *console_routes(),  # the web console at / and /console/...
             # Every method reaches the router, which answers 404 or 405 in the error shape.
             Route("/{path:path}", api, methods=[*HTTP_METHODS, "HEAD", "OPTIONS"]),
         ],

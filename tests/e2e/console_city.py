@@ -1,0 +1,166 @@
+"""A small city for the console's browser tests, built through the public HTTP API as the
+gateway's development caller (requests without a bearer token, tests only): two towns, a village
+each, a worker with three persons, and one account per role the tests sign in with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+PASSWORD = "Console-test-2026!"
+
+
+def id_number(seed: int) -> str:
+    """A valid 18-digit resident ID (rule R2) born 1940-1989, from seed."""
+    body = f"320621{1940 + seed % 50}0101{seed % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(a) * w for a, w in zip(body, weights, strict=True)) % 11]
+
+
+def ok(answer: httpx.Response) -> Any:
+    assert answer.status_code == 200, f"{answer.request.method} {answer.request.url}: {answer.text}"
+    return answer.json()
+
+
+@dataclass
+class Account:
+    username: str
+    password: str
+    role: str
+    scope: str
+
+
+@dataclass
+class City:
+    town: str
+    village: str
+    worker: str
+    persons: dict[str, str]  # display name -> persons/{p}
+    other_town: str
+    other_person: str
+    #: None while the gateway has no accounts (login not landed): the console then runs in
+    #: development mode and the tests pick the role instead of signing in.
+    accounts: dict[str, Account] | None = field(default=None)
+
+
+def has_login(client: httpx.Client) -> bool:
+    """Whether the gateway serves the accounts login (else only its development caller)."""
+    return client.get("/v1/auth/me").status_code != 404
+
+
+def _town(client: httpx.Client, name: str, code: str) -> tuple[str, str]:
+    town_id = f"t{uuid.uuid4().hex[:8]}"
+    town = ok(
+        client.post(
+            "/v1/towns",
+            params={"townId": town_id},
+            json={"displayName": name, "administrativeCode": code, "kind": "TOWN_KIND_TOWN"},
+        )
+    )["name"]
+    village = ok(
+        client.post(
+            f"/v1/{town}/villages",
+            params={"villageId": "xinhua"},
+            json={"displayName": "新华村", "kind": "VILLAGE_KIND_VILLAGE"},
+        )
+    )["name"]
+    return town, village
+
+
+def _person(client: httpx.Client, village: str, name: str, worker: str) -> str:
+    person: str = ok(
+        client.post(
+            "/v1/persons",
+            params={"startDate.year": "2024", "startDate.month": "1", "startDate.day": "1"},
+            json={"displayName": name, "idNumber": id_number(uuid.uuid4().int), "village": village},
+        )
+    )["name"]
+    ok(
+        client.post(
+            f"/v1/{person}/assignments",
+            json={"worker": worker, "startDate": {"year": 2024, "month": 1, "day": 1}},
+        )
+    )
+    return person
+
+
+def _account(client: httpx.Client, role: str, level: str, scope: str, display: str) -> Account:
+    username = f"{role.replace('_', '')}{uuid.uuid4().hex[:6]}"
+    ok(
+        client.post(
+            "/v1/accounts",
+            json={
+                "username": username,
+                "displayName": display,
+                "role": role,
+                "scopeLevel": level,
+                "scope": scope,
+                "password": PASSWORD,
+            },
+        )
+    )
+    return Account(username, PASSWORD, role, scope)
+
+
+def build(base_url: str) -> City:
+    """The city, made anew (fresh ids) on the running stack at base_url."""
+    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+        seed = uuid.uuid4().int
+        town, village = _town(client, "城东镇", f"320621{100 + seed % 400:03d}")
+        other_town, other_village = _town(client, "城西镇", f"320621{500 + seed % 400:03d}")
+        worker = ok(
+            client.post(
+                "/v1/workers",
+                json={"displayName": "王芳", "town": town, "role": "WORKER_ROLE_STATION_WORKER"},
+            )
+        )["name"]
+        other_worker = ok(
+            client.post(
+                "/v1/workers",
+                json={
+                    "displayName": "赵强",
+                    "town": other_town,
+                    "role": "WORKER_ROLE_STATION_WORKER",
+                },
+            )
+        )["name"]
+        names = ("李四", "张三", "陈五")
+        persons = {name: _person(client, village, name, worker) for name in names}
+        other_person = _person(client, other_village, "周六", other_worker)
+        city = City(town, village, worker, persons, other_town, other_person)
+        if has_login(client):
+            city.accounts = {
+                "worker": _account(client, "station_worker", "caseload", worker, "王芳"),
+                "chief": _account(client, "station_chief", "town", town, "刘站长"),
+                "finance": _account(client, "city_finance", "city", "", "市财政局"),
+            }
+        return city
+
+
+def visit_body(person: str, worker: str, problem: str = "") -> dict[str, Any]:
+    """A visit made an hour ago with every check fine but `problem` (a JSON field name)."""
+    checks = (
+        "residenceHygiene",
+        "personalHygiene",
+        "regularDiet",
+        "foodSource",
+        "ableToFeedSelf",
+        "houseSafety",
+        "illness",
+    )
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    return {
+        "person": person,
+        "worker": worker,
+        "visitTime": at.isoformat().replace("+00:00", "Z"),
+        "checks": {
+            c: {"result": "CHECK_RESULT_PROBLEM", "note": "墙体开裂"}
+            if c == problem
+            else {"result": "CHECK_RESULT_FINE"}
+            for c in checks
+        },
+    }
