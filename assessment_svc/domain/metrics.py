@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -129,3 +130,9 @@ def metric_counts(
         np.where(recorded_action, at, -1), size
     )
     return Counts(groups.keys, num, den)
+
+
+def week_counts_in(monday: date, first: date, last: date) -> bool:
+    """Rule A2: an ISO week belongs to the period that holds its Thursday, so a week that
+    straddles two periods counts in exactly one of them."""
+    return first <= monday + timedelta(days=3) <= last

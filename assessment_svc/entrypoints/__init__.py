@@ -1,0 +1,1 @@
+"""The assessment's gRPC entrypoint: a thin servicer and the proto conversions."""

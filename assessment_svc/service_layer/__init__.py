@@ -1,0 +1,1 @@
+"""Use cases of the assessment service and its unit of work."""
