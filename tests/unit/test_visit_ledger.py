@@ -287,3 +287,28 @@ def test_a_village_contact_or_a_worker_does_not_read_the_towns_whole_ledger() ->
             ledger.verify_ledger(uow, caller, TOWN)
         with pytest.raises(NotFound):
             ledger.get_entry(uow, caller, f"{TOWN}/ledgerEntries/1")
+
+
+def test_the_chain_matches_links_computed_by_hand_v7() -> None:
+    """Rule V7, oracle: each link is HMAC-SHA256 over the previous link's hex and the canonical
+    content, recomputed here with hmac and hashlib from literal bytes. Leaving the previous
+    link out, or any field, changes the answer."""
+    import hashlib
+    import hmac
+
+    from tests.oracles import ledger_chain as oracle
+
+    uow = FakeUow()
+    _visit(uow, 2)
+    first, second = uow.ledger.entries[TOWN]
+
+    def link(prev: str, content: bytes) -> str:
+        mac = hmac.new(oracle.FAKE_KEY_SECRET, prev.encode("ascii") + content, hashlib.sha256)
+        return mac.hexdigest()
+
+    assert first.prev_hash == oracle.GENESIS
+    assert first.hash == link(oracle.GENESIS, oracle.CONTENT_1)
+    assert second.prev_hash == first.hash
+    assert second.hash == link(first.hash, oracle.CONTENT_2)
+    # Not the content alone: the previous link is part of what is signed.
+    assert second.hash != link(oracle.GENESIS, oracle.CONTENT_2)
