@@ -15,6 +15,9 @@ from roster_svc.person_settings import PersonSettings, retired_keys
 from roster_svc.service_layer.care import CareDeps
 from roster_svc.service_layer.unit_of_work import SqlRosterUnitOfWork
 from roster_svc.station_settings import StationSettings
+from sgz_runtime.audit import SqlAuditLog
+from sgz_runtime.chain import chain_key
+from sgz_runtime.checkpoints import SqlCheckpointStore
 from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
@@ -34,6 +37,8 @@ def build(settings: Settings) -> ServiceSpec:
     hr_channel = channel_to("hr", [HR_SERVICE], settings)
     station_standards = StationSettings().domain_standards()
     person_settings = PersonSettings()
+    # Reads of full ID numbers are kept in the roster's own keyed, append-only trail.
+    audit_log = SqlAuditLog(factory, chain_key("roster", settings.data_dir))
     vault = FernetIdVault(
         person_settings.hmac_key(settings.data_dir),
         person_settings.encryption_key(settings.data_dir),
@@ -48,6 +53,7 @@ def build(settings: Settings) -> ServiceSpec:
             care=CareDeps(person_settings.calendar(), person_settings.reassessment_working_days),
             station_standards=station_standards,
         )
+        servicer.configure_audit(audit_log, SqlCheckpointStore(factory))
         roster_pb2_grpc.add_RosterServiceServicer_to_server(servicer, server)
 
     return ServiceSpec(

@@ -10,11 +10,12 @@ are kept at least RETENTION_YEARS years (docs/privacy.md).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sgz.common.v1 import audit_pb2
 from sqlalchemy import (
     Column,
     DateTime,
@@ -30,10 +31,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from sgz_runtime import paging
 from sgz_runtime.chain import GENESIS, LEGACY, ChainKey
-from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.errors import InvalidArgument, PermissionDenied
 from sgz_runtime.i18n import tr
-from sgz_runtime.identity import Caller
+from sgz_runtime.identity import Caller, Role, ScopeLevel
+from sgz_runtime.proto_values import timestamp_from_pb, timestamp_to_pb
 
 #: Audit records are kept at least this long; no code path deletes them.
 RETENTION_YEARS = 3
@@ -372,7 +375,99 @@ class MemoryAuditLog:
         )
 
 
-def page(entries: Sequence[AuditEntry], limit: int) -> tuple[list[AuditEntry], int | None]:
-    """The entries of a page and the seq the next page starts after (None at the end)."""
-    shown = list(entries[:limit])
-    return shown, (shown[-1].seq if len(entries) > limit else None)
+#: Who reads an audit trail: the auditor, and the city bureau that answers for the data.
+READERS = (Role.AUDITOR, Role.CITY_CIVIL_AFFAIRS)
+
+
+@dataclass(frozen=True)
+class ListAuditEntries:
+    """The command of ListAuditEntries, from whichever service's request."""
+
+    page_size: int = 0
+    page_token: str = ""
+    resource: str = ""
+    actor: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    next_page_token: str
+    verification: AuditVerification
+
+
+def list_entries(log: SqlAuditLog, caller: Caller, command: ListAuditEntries) -> AuditPage:
+    """A page of the trail, with whether the whole chain holds. City-wide readers only: the
+    trail spans every town."""
+    caller.require_role(*READERS)
+    if caller.scope_level is not ScopeLevel.CITY:
+        raise PermissionDenied(tr("the audit trail is read city-wide only"))
+    for name, value in (("resource", command.resource), ("actor", command.actor)):
+        if len(value) > MAX_RESOURCE:
+            raise InvalidArgument.field(
+                name, tr("must be at most {limit} characters", limit=MAX_RESOURCE)
+            )
+    query = {
+        "resource": command.resource,
+        "actor": command.actor,
+        "start": command.start.isoformat() if command.start else "",
+        "end": command.end.isoformat() if command.end else "",
+    }
+    wanted = paging.parse(command.page_size, command.page_token, query)
+    try:
+        after = int(wanted.after or 0)
+    except ValueError:
+        raise InvalidArgument.field("page_token", "is not a token this method issued") from None
+    size = min(wanted.size, MAX_PAGE)
+    found = log.entries(
+        after_seq=after,
+        limit=size + 1,
+        resource=command.resource,
+        actor=command.actor,
+        start=command.start,
+        end=command.end,
+    )
+    shown = found[:size]
+    last = str(shown[-1].seq) if len(found) > size else None
+    return AuditPage(shown, paging.next_token(last, query), log.verify())
+
+
+def entry_to_pb(entry: AuditEntry) -> audit_pb2.AuditEntry:
+    return audit_pb2.AuditEntry(
+        sequence=entry.seq,
+        create_time=timestamp_to_pb(entry.at),
+        actor=entry.actor,
+        role=entry.role,
+        scope=entry.scope,
+        action=entry.action,
+        resource=entry.resource,
+        purpose=entry.purpose,
+        request_id=entry.request_id,
+        detail=entry.detail,
+        previous_hash=entry.prev_hash,
+        hash=entry.hash,
+    )
+
+
+def verification_to_pb(result: AuditVerification) -> audit_pb2.AuditVerification:
+    return audit_pb2.AuditVerification(
+        holds=result.holds,
+        entries_checked=result.entries_checked,
+        head_sequence=result.head_seq,
+        first_broken_sequence=result.first_broken_seq or 0,
+        problem=result.problem,
+    )
+
+
+def command_from_pb(request: Any) -> ListAuditEntries:
+    """The command of any service's ListAuditEntriesRequest (they share one shape)."""
+    return ListAuditEntries(
+        page_size=request.page_size,
+        page_token=request.page_token,
+        resource=request.resource,
+        actor=request.actor,
+        start=timestamp_from_pb(request.start_time) if request.HasField("start_time") else None,
+        end=timestamp_from_pb(request.end_time) if request.HasField("end_time") else None,
+    )

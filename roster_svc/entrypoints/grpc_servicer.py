@@ -15,6 +15,7 @@ from roster_svc.domain.persons import PersonStatus
 from roster_svc.domain.stations import StationStandard, standard_on
 from roster_svc.domain.workdays import WorkdayCalendar
 from roster_svc.entrypoints import convert
+from roster_svc.entrypoints.audit_servicer import AuditMethods
 from roster_svc.service_layer import care as care_uc
 from roster_svc.service_layer import caseloads, person_import, persons, places, stations
 from roster_svc.service_layer.care import CareDeps
@@ -32,7 +33,7 @@ def today_in_china() -> date:
     return datetime.now(_CST).date()
 
 
-class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
+class RosterServicer(AuditMethods, roster_pb2_grpc.RosterServiceServicer):
     def __init__(
         self,
         uow: Callable[[], RosterUnitOfWork],
@@ -182,7 +183,7 @@ class RosterServicer(roster_pb2_grpc.RosterServiceServicer):
     # --- Persons (R1, R2), status history and timelines (R6) ---
 
     def _deps(self) -> persons.Deps:
-        return persons.Deps(self._vault, self._today())
+        return persons.Deps(self._vault, self._today(), self._audit_log)
 
     def CreatePerson(
         self, request: pb.CreatePersonRequest, context: grpc.ServicerContext

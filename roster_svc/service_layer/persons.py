@@ -21,6 +21,7 @@ from roster_svc.domain.persons import (
 )
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names, paging
+from sgz_runtime.audit import Action, AuditLog, AuditRecord, check_purpose
 from sgz_runtime.errors import (
     Aborted,
     AlreadyExists,
@@ -29,7 +30,8 @@ from sgz_runtime.errors import (
     NotFound,
     PermissionDenied,
 )
-from sgz_runtime.identity import Caller, Role, ScopeLevel
+from sgz_runtime.i18n import tr
+from sgz_runtime.identity import Caller, Role, ScopeLevel, current_request_id
 from sgz_runtime.pii import resident_id
 from sgz_runtime.pii.vault import IdVault
 
@@ -50,6 +52,8 @@ class Deps:
 
     vault: IdVault
     today: dt.date
+    #: Where reads of full ID numbers are kept (docs/privacy.md); reveals refuse without it.
+    audit: AuditLog | None = None
 
 
 @dataclass
@@ -163,9 +167,15 @@ def create_person(
             )
         existing = uow.persons.get_by_hash(person.id_hash)
         if existing is not None:
-            shown = existing.name if visible(caller, existing, Facts()) else "persons/-"
+            if not visible(caller, existing, Facts()):
+                # Whether a number is on the roster elsewhere is itself personal data: a
+                # caller who may not see that person learns nothing more (docs/privacy.md).
+                raise FailedPrecondition(
+                    tr("this person cannot be registered here: ask the city civil-affairs bureau"),
+                    rule="R2",
+                )
             raise AlreadyExists(
-                shown, message="a person with this ID number is on the roster (rule R2)"
+                existing.name, message="a person with this ID number is on the roster (rule R2)"
             )
         uow.persons.add(person)
         uow.history.add_status(StatusChange(person.id, status, start_date, "registered"))
@@ -193,21 +203,24 @@ def lookup_person(uow: RosterUnitOfWork, deps: Deps, caller: Caller, id_number: 
 def reveal_id_number(
     uow: RosterUnitOfWork, deps: Deps, caller: Caller, name: str, purpose: str
 ) -> str:
-    """The full number, for the roles allowed; logged (who, whom, why), never the number."""
+    """The full number, for the roles allowed; audited (who, whom, why, never the number) in the
+    roster's append-only trail before it is answered (docs/privacy.md)."""
     caller.require_role(*REVEALERS)
-    if not purpose.strip():
-        raise InvalidArgument.field("purpose", "must say why the number is needed")
+    stated = check_purpose(purpose)
+    if deps.audit is None:
+        raise FailedPrecondition("the roster keeps no audit trail, so it reveals no number")
     with uow:
         view = load_person(uow, caller, name, deps.today)
-    audit.info(
-        "id_number_revealed",
-        extra={
-            "subject": caller.subject,
-            "role": caller.role.value,
-            "person": view.person.name,
-            "purpose": purpose,
-        },
+    deps.audit.record(
+        AuditRecord(
+            caller,
+            Action.ID_NUMBER_REVEALED,
+            view.person.name,
+            stated,
+            request_id=current_request_id(),
+        )
     )
+    audit.info("id_number_revealed", extra={"person": view.person.name})
     return deps.vault.reveal(view.person.id_cipher)
 
 

@@ -14,6 +14,7 @@ from roster_svc.domain.persons import Person, PersonStatus
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
 from roster_svc.domain.workdays import CalendarBasis, WorkdayCalendar
 from roster_svc.service_layer import care, caseloads, persons
+from sgz_runtime.audit import MemoryAuditLog
 from sgz_runtime.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -50,7 +51,7 @@ HR = FakeHrClient(
 @pytest.fixture
 def uow() -> FakeRosterUnitOfWork:
     state = State()
-    for town_id, code in (("chengdong", "320621"), ("xicheng", "320682")):
+    for town_id, code in (("chengdong", "320621100"), ("xicheng", "320682100")):
         state.towns[town_id] = Town(town_id, town_id, code, TownKind.TOWN)
         state.villages[(town_id, "xinhua")] = Village(
             town_id, "xinhua", "新华村", VillageKind.VILLAGE
@@ -156,14 +157,24 @@ def test_reveal_is_audited_without_the_number(
     uow: FakeRosterUnitOfWork, caplog: pytest.LogCaptureFixture
 ) -> None:
     person = _create(uow).person
+    trail = MemoryAuditLog()
+    deps = persons.Deps(VAULT, TODAY, trail)
     with caplog.at_level(logging.INFO, logger="sgz.audit"):
-        number = persons.reveal_id_number(uow, DEPS, CHIEF, person.name, "核对")
+        number = persons.reveal_id_number(uow, deps, CHIEF, person.name, " 核对 ")
     assert number == ID_A
-    assert [r.getMessage() for r in caplog.records] == ["id_number_revealed"]
-    assert ID_A not in caplog.text
-    assert caplog.records[0].person == person.name  # type: ignore[attr-defined]
+    [record] = trail.records
+    assert (record.action, record.resource, record.purpose) == (
+        "id_number_revealed",
+        person.name,
+        "核对",
+    )
+    assert record.caller == CHIEF
+    assert ID_A not in caplog.text and ID_A not in repr(trail.records)
     with pytest.raises(PermissionDenied):
-        persons.reveal_id_number(uow, DEPS, WORKER, person.name, "看看")
+        persons.reveal_id_number(uow, deps, WORKER, person.name, "看看")
+    with pytest.raises(FailedPrecondition):  # no trail, no number
+        persons.reveal_id_number(uow, DEPS, CHIEF, person.name, "核对")
+    assert len(trail.records) == 1
 
 
 # --- History (R6) ---
