@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sgz_cli import ledger, roster, status, up
+from sgz_cli import assess, ledger, roster, status, up
 
 app = typer.Typer(
     name="sgz",
@@ -17,3 +17,4 @@ app.command("up")(up.up)
 app.command("status")(status.status)
 app.add_typer(roster.app, name="roster")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(assess.app, name="assess")
