@@ -1,7 +1,12 @@
-"""What HR asks the roster: the port, its gRPC adapter and a fake for unit tests."""
+"""What HR asks the roster: the port and its gRPC adapter (the fake is in tests/unit/hr_fakes.py).
+
+The roster keeps villages without dates, so a village count "as of D" is today's count; the
+answer says so (`VillageCount.dated`), as the staffing report does.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import grpc
@@ -10,9 +15,22 @@ from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
 from sgz_runtime import errors, status
 
 
+@dataclass(frozen=True)
+class VillageCount:
+    town: str
+    villages: int
+    #: False while the roster keeps no history of villages: the count is today's.
+    dated: bool = False
+
+
 class RosterClient(Protocol):
     def town_exists(self, town: str) -> bool:
         """Whether `towns/{town}` is in the roster; Unavailable when it cannot be asked."""
+        ...
+
+    def village_counts(self, towns: list[str] | None) -> dict[str, VillageCount]:
+        """Villages and communities per town, for the towns named or every town (None);
+        a town the roster does not know is absent. Unavailable when it cannot be asked."""
         ...
 
 
@@ -32,13 +50,43 @@ class GrpcRosterClient:
             raise error from None
         return True
 
+    def _all_towns(self) -> list[str]:
+        found: list[str] = []
+        token = ""
+        while True:
+            try:
+                page = self._stub.ListTowns(
+                    roster_pb2.ListTownsRequest(page_size=1000, page_token=token)
+                )
+            except grpc.RpcError as exc:
+                raise status.from_rpc_error(exc) from None
+            found.extend(t.name for t in page.towns)
+            token = page.next_page_token
+            if not token:
+                return found
 
-class FakeRosterClient:
-    def __init__(self, towns: set[str] | None = None, *, down: bool = False):
-        self.towns = set(towns or ())
-        self.down = down
+    def _count(self, town: str) -> int | None:
+        count = 0
+        token = ""
+        while True:
+            try:
+                page = self._stub.ListVillages(
+                    roster_pb2.ListVillagesRequest(parent=town, page_size=1000, page_token=token)
+                )
+            except grpc.RpcError as exc:
+                error = status.from_rpc_error(exc)
+                if isinstance(error, errors.NotFound | errors.InvalidArgument):
+                    return None
+                raise error from None
+            count += len(page.villages)
+            token = page.next_page_token
+            if not token:
+                return count
 
-    def town_exists(self, town: str) -> bool:
-        if self.down:
-            raise errors.Unavailable("the roster service is unreachable")
-        return town in self.towns
+    def village_counts(self, towns: list[str] | None) -> dict[str, VillageCount]:
+        out: dict[str, VillageCount] = {}
+        for town in self._all_towns() if towns is None else towns:
+            count = self._count(town)
+            if count is not None:
+                out[town] = VillageCount(town, count)
+        return out

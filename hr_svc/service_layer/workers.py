@@ -1,29 +1,108 @@
-"""Use cases on workers."""
+"""Use cases on workers and their employment (rules H1, H2, H5)."""
 
 from __future__ import annotations
 
 import uuid
 
 from hr_svc.adapters.roster_client import RosterClient
-from hr_svc.domain.workers import Worker, check_worker
+from hr_svc.domain.workers import Worker, WorkerRole, check_worker, join, leave, refuse_second_chief
+from hr_svc.service_layer import commands, common
 from hr_svc.service_layer.unit_of_work import HrUnitOfWork
-from sgz_runtime import names, paging
-from sgz_runtime.errors import InvalidArgument, NotFound
+from sgz_runtime import china_time, names, paging
+from sgz_runtime.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, ScopeLevel
+from sgz_runtime.pii import phones, resident_id
+from sgz_runtime.pii.vault import IdVault
+
+
+def _personal_data(worker: Worker, cmd: commands.CreateWorker, vault: IdVault) -> None:
+    """Validated, masked and encrypted as the roster does it (sgz_runtime.pii): the ID number
+    by rule R2, the phone as a mainland number."""
+    violations: list[FieldViolation] = []
+    if cmd.id_number.strip():
+        try:
+            parsed = resident_id.parse(cmd.id_number, china_time.today(), "worker.id_number")
+        except InvalidArgument as exc:
+            violations.extend(exc.violations)
+        else:
+            worker.id_digest = vault.digest(parsed.number)
+            worker.id_sealed = vault.seal(parsed.number)
+            worker.id_masked = parsed.masked
+    if cmd.phone.strip():
+        try:
+            phone = phones.normalise_phone(cmd.phone.strip())
+        except ValueError:
+            violations.append(
+                FieldViolation(
+                    "worker.phone", tr("is not a valid mainland mobile or landline number")
+                )
+            )
+        else:
+            worker.phone_sealed = vault.seal(phone)
+            worker.phone_masked = phones.mask_phone(phone)
+    if violations:
+        raise InvalidArgument.of(violations)
 
 
 def create_worker(
-    uow: HrUnitOfWork, roster: RosterClient, caller: Caller, worker: Worker
+    cmd: commands.CreateWorker,
+    uow: HrUnitOfWork,
+    roster: RosterClient,
+    vault: IdVault,
+    *,
+    caller: Caller,
+    clock: common.Clock = china_time.now,
 ) -> Worker:
+    """A worker employed from the start date; a chief only while the town has none (H5)."""
+    now = clock()
+    start = cmd.start_date or china_time.local_date(now)
+    worker = Worker(
+        id=uuid.uuid4().hex,
+        display_name=cmd.display_name,
+        town=cmd.town,
+        role=cmd.role,
+        creator=caller.subject,
+        create_time=now,
+    )
     check_worker(worker)
+    _personal_data(worker, cmd, vault)
     caller.require_town(worker.town)
     if not roster.town_exists(worker.town):
-        raise InvalidArgument.field("worker.town", f"{worker.town} is not a town in the roster")
-    worker.id = uuid.uuid4().hex
+        raise InvalidArgument.field(
+            "worker.town", tr("{town} is not a town in the roster", town=worker.town)
+        )
+    join(worker, start, caller.subject, now)
     with uow:
+        if worker.role is WorkerRole.STATION_CHIEF:
+            refuse_second_chief(uow.workers.chiefs_of(worker.town), worker.town, start)
+        if worker.id_digest and uow.workers.by_id_digest(worker.id_digest) is not None:
+            raise AlreadyExists(
+                worker.id_masked,
+                message=tr("a worker with the ID number {masked} exists", masked=worker.id_masked),
+            )
         uow.workers.add(worker)
         uow.commit()
     return worker
+
+
+def end_employment(
+    cmd: commands.EndEmployment,
+    uow: HrUnitOfWork,
+    *,
+    caller: Caller,
+    clock: common.Clock = china_time.now,
+) -> Worker:
+    """Appends "left" to the worker's history (rule H2); nothing earlier is changed."""
+    wid = common.worker_id(cmd.worker, "name")
+    with uow:
+        worker = uow.workers.get(wid)
+        if worker is None or not caller.sees_town(worker.town):
+            raise NotFound(cmd.worker)
+        common.require_writer(caller, worker.town)
+        leave(worker, cmd.last_day, cmd.reason, caller.subject, clock())
+        uow.commit()
+        return worker
 
 
 def get_worker(uow: HrUnitOfWork, caller: Caller, name: str) -> Worker:
@@ -41,10 +120,10 @@ def list_workers(
     if town:
         names.parse("town", town, "towns")
     if caller.scope_level is not ScopeLevel.CITY:
-        own_town = "/".join(caller.scope.split("/")[:2])
-        if town and town != own_town:
+        mine = common.own_town(caller)
+        if town and town != mine:
             return [], ""
-        town = own_town
+        town = mine
     query = {"town": town}
     page = paging.parse(page_size, page_token, query)
     try:

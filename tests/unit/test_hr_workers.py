@@ -1,88 +1,151 @@
-"""HR worker use cases against fakes: the roster client port and an in-memory unit of work."""
+"""HR worker use cases against fakes: the roster client port and an in-memory unit of work
+(rules H1, H2, H5, and personal data as the roster keeps it)."""
 
 from __future__ import annotations
 
-from typing import Self
+from datetime import UTC, date, datetime
 
 import pytest
 
-from hr_svc.adapters.roster_client import FakeRosterClient
+from hr_svc.domain.employment import EmploymentChange, Spell
 from hr_svc.domain.workers import Worker, WorkerRole
-from hr_svc.service_layer import workers
-from sgz_runtime.errors import InvalidArgument, PermissionDenied, Unavailable
+from hr_svc.service_layer import commands, workers
+from sgz_runtime.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+    Unavailable,
+)
 from sgz_runtime.identity import Caller, Role, ScopeLevel
+from tests.unit.hr_fakes import TEST_VAULT, FakeRosterClient, FakeUnitOfWork
 
 CITY = Caller("users/a", Role.CITY_CIVIL_AFFAIRS, ScopeLevel.CITY)
 CHENGDONG_HEAD = Caller("users/b", Role.TOWN_HEAD, ScopeLevel.TOWN, "towns/chengdong")
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
-class FakeWorkers:
-    def __init__(self) -> None:
-        self.rows: list[Worker] = []
-
-    def add(self, worker: Worker) -> None:
-        worker.seq = len(self.rows) + 1
-        self.rows.append(worker)
-
-    def get(self, worker_id: str) -> Worker | None:
-        return next((w for w in self.rows if w.id == worker_id), None)
-
-    def list(self, town: str | None, after_seq: int | None, limit: int) -> list[Worker]:
-        found = [w for w in self.rows if (not town or w.town == town)]
-        found = [w for w in found if after_seq is None or (w.seq or 0) > after_seq]
-        return found[:limit]
+def _cmd(
+    town: str = "towns/chengdong",
+    role: WorkerRole = WorkerRole.STATION_WORKER,
+    start: date | None = None,
+    **extra: str,
+) -> commands.CreateWorker:
+    return commands.CreateWorker(
+        display_name="李四", town=town, role=role, start_date=start, **extra
+    )
 
 
-class FakeUnitOfWork:
-    def __init__(self) -> None:
-        self.workers = FakeWorkers()
-        self.committed = False
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        pass
-
-    def commit(self) -> None:
-        self.committed = True
+def _create(
+    uow: FakeUnitOfWork,
+    cmd: commands.CreateWorker,
+    roster: FakeRosterClient | None = None,
+    caller: Caller = CITY,
+) -> Worker:
+    roster = roster or FakeRosterClient({"towns/chengdong": 12, "towns/xicheng": 20})
+    return workers.create_worker(cmd, uow, roster, TEST_VAULT, caller=caller, clock=lambda: NOW)
 
 
-def _worker(town: str = "towns/chengdong") -> Worker:
-    return Worker(id="", display_name="李四", town=town, role=WorkerRole.STATION_WORKER)
-
-
-def test_worker_of_a_known_town_is_created() -> None:
+def test_worker_of_a_known_town_is_created_employed_from_today_in_china() -> None:
     uow = FakeUnitOfWork()
-    created = workers.create_worker(uow, FakeRosterClient({"towns/chengdong"}), CITY, _worker())
-    assert uow.committed and created.name.startswith("workers/")
+    created = _create(uow, _cmd())
+    assert uow.commits == 1 and created.name.startswith("workers/")
+    assert created.spells() == [Spell(date(2026, 3, 2), None)]
+    assert created.creator == "users/a"
 
 
 def test_worker_of_an_unknown_town_is_refused_and_nothing_written() -> None:
     uow = FakeUnitOfWork()
     with pytest.raises(InvalidArgument) as info:
-        workers.create_worker(uow, FakeRosterClient(set()), CITY, _worker("towns/nowhere"))
+        _create(uow, _cmd("towns/nowhere"), FakeRosterClient({}))
     assert [v.field for v in info.value.violations] == ["worker.town"]
-    assert uow.workers.rows == [] and not uow.committed
+    assert uow.workers.rows == [] and uow.commits == 0
 
 
 def test_town_head_cannot_create_a_worker_in_another_town() -> None:
-    uow = FakeUnitOfWork()
-    roster = FakeRosterClient({"towns/xicheng"})
     with pytest.raises(PermissionDenied):
-        workers.create_worker(uow, roster, CHENGDONG_HEAD, _worker("towns/xicheng"))
+        _create(FakeUnitOfWork(), _cmd("towns/xicheng"), caller=CHENGDONG_HEAD)
 
 
 def test_unreachable_roster_is_unavailable_not_a_refusal() -> None:
     with pytest.raises(Unavailable):
-        workers.create_worker(FakeUnitOfWork(), FakeRosterClient(down=True), CITY, _worker())
+        _create(FakeUnitOfWork(), _cmd(), FakeRosterClient(down=True))
+
+
+def test_h5_a_second_chief_for_the_same_town_is_refused_and_nothing_written() -> None:
+    uow = FakeUnitOfWork()
+    _create(uow, _cmd(role=WorkerRole.STATION_CHIEF, start=date(2025, 1, 1)))
+    with pytest.raises(FailedPrecondition) as info:
+        _create(uow, _cmd(role=WorkerRole.STATION_CHIEF, start=date(2026, 3, 1)))
+    assert info.value.rule == "H5"
+    assert len(uow.workers.rows) == 1
+    # Another town's chief is fine.
+    _create(uow, _cmd("towns/xicheng", role=WorkerRole.STATION_CHIEF))
+
+
+def test_h5_a_new_chief_may_start_the_day_after_the_old_one_left() -> None:
+    uow = FakeUnitOfWork()
+    old = _create(uow, _cmd(role=WorkerRole.STATION_CHIEF, start=date(2024, 1, 1)))
+    workers.end_employment(
+        commands.EndEmployment(worker=old.name, last_day=date(2026, 2, 28), reason="调任"),
+        uow,
+        caller=CITY,
+        clock=lambda: NOW,
+    )
+    with pytest.raises(FailedPrecondition):
+        _create(uow, _cmd(role=WorkerRole.STATION_CHIEF, start=date(2026, 2, 28)))
+    new = _create(uow, _cmd(role=WorkerRole.STATION_CHIEF, start=date(2026, 3, 1)))
+    assert new.spells() == [Spell(date(2026, 3, 1), None)]
+
+
+def test_h2_leaving_appends_to_the_history_and_keeps_what_was_there() -> None:
+    uow = FakeUnitOfWork()
+    worker = _create(uow, _cmd(start=date(2024, 5, 6)))
+    ended = workers.end_employment(
+        commands.EndEmployment(worker=worker.name, last_day=date(2026, 1, 31), reason="辞职"),
+        uow,
+        caller=CITY,
+        clock=lambda: NOW,
+    )
+    assert [(e.change, e.effective_date, e.reason) for e in ended.employment] == [
+        (EmploymentChange.JOINED, date(2024, 5, 6), ""),
+        (EmploymentChange.LEFT, date(2026, 2, 1), "辞职"),
+    ]
+    with pytest.raises(FailedPrecondition) as info:  # already left
+        workers.end_employment(
+            commands.EndEmployment(worker=worker.name, last_day=date(2026, 2, 5), reason="辞职"),
+            uow,
+            caller=CITY,
+        )
+    assert info.value.rule == "H2"
+
+
+def test_id_number_and_phone_are_validated_masked_and_sealed_as_the_roster_does() -> None:
+    uow = FakeUnitOfWork()
+    worker = _create(uow, _cmd(id_number="11010519491231002x", phone="13812345678"))
+    assert worker.id_masked == "110105************"
+    assert worker.phone_masked == "+86*******5678"
+    assert worker.id_sealed and "11010519491231002X" not in worker.id_sealed
+    assert TEST_VAULT.reveal(worker.id_sealed or "") == "11010519491231002X"
+    with pytest.raises(AlreadyExists):
+        _create(uow, _cmd(id_number="11010519491231002X"))
+
+
+def test_bad_id_number_and_phone_are_both_reported_and_nothing_written() -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(InvalidArgument) as info:
+        _create(uow, _cmd(id_number="110105194912310021", phone="12345"))
+    assert [(v.field, v.rule) for v in info.value.violations] == [
+        ("worker.id_number", "R2"),
+        ("worker.phone", None),
+    ]
+    assert uow.workers.rows == []
 
 
 def test_town_head_lists_only_own_town_and_pages() -> None:
     uow = FakeUnitOfWork()
-    roster = FakeRosterClient({"towns/chengdong", "towns/xicheng"})
     for town in ["towns/chengdong", "towns/xicheng", "towns/chengdong", "towns/chengdong"]:
-        workers.create_worker(uow, roster, CITY, _worker(town))
+        _create(uow, _cmd(town))
     page, token = workers.list_workers(uow, CHENGDONG_HEAD, "", 2, "")
     assert [w.town for w in page] == ["towns/chengdong"] * 2 and token
     rest, last = workers.list_workers(uow, CHENGDONG_HEAD, "", 2, token)

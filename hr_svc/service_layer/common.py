@@ -1,0 +1,48 @@
+"""What every HR use case shares: who may write, which towns a caller sees, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sgz_runtime import names
+from sgz_runtime.errors import NotFound, PermissionDenied
+from sgz_runtime.i18n import tr
+from sgz_runtime.identity import Caller, Role, ScopeLevel
+
+Clock = Callable[[], datetime]
+
+#: Who records workers, contracts, certificates, training and decisions.
+WRITERS = (Role.HR, Role.TOWN_HEAD, Role.STATION_CHIEF, Role.CITY_CIVIL_AFFAIRS)
+
+#: `towns/-` in a parent: every town the caller sees (AIP-159).
+ALL_TOWNS = "towns/-"
+
+
+def require_writer(caller: Caller, town: str) -> None:
+    caller.require_role(*WRITERS)
+    caller.require_town(town)
+
+
+def own_town(caller: Caller) -> str:
+    return "/".join(caller.scope.split("/")[:2])
+
+
+def towns_for(caller: Caller, parent: str, field: str = "parent") -> list[str] | None:
+    """The towns a parent names for this caller: one town, or for `towns/-` every town the
+    caller sees (None = the whole city)."""
+    if parent == ALL_TOWNS:
+        return None if caller.scope_level is ScopeLevel.CITY else [own_town(caller)]
+    names.parse(field, parent, "towns")
+    if not caller.sees_town(parent):
+        raise PermissionDenied(tr("{town} is outside the caller's scope", town=parent))
+    return [parent]
+
+
+def worker_id(name: str, field: str = "parent") -> str:
+    (wid,) = names.parse(field, name, "workers")
+    return wid
+
+
+def not_found(name: str) -> NotFound:
+    return NotFound(name)
