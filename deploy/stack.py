@@ -30,6 +30,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from deploy import demo as demo_city
 from deploy import health, preflight
 from deploy.control import ProgramState, Supervisor, SupervisorUnreachable
 from deploy.supervisor_conf import MODULES, STOP_MARGIN_S, Layout, child_environment, render
@@ -310,8 +311,10 @@ def run(
     *,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     base_env: Mapping[str, str] | None = None,
+    demo: bool = False,
 ) -> int:
-    """Runs the stack until SIGINT or SIGTERM; 0 after a clean stop, 1 when it cannot run."""
+    """Runs the stack until SIGINT or SIGTERM; 0 after a clean stop, 1 when it cannot run.
+    demo: on a new data directory, load the demo city and print its accounts (deploy/demo.py)."""
     console = console or Console()
     settings = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
     layout = Layout.of(settings)
@@ -321,6 +324,7 @@ def run(
         console.print(f"[red]cannot start sgz:[/] {exc}")
         return 1
     settings.secret()  # made once here, so every program reads the same key file
+    load_demo = demo_city.decide(settings, wanted=demo)
 
     stopping = threading.Event()
 
@@ -347,6 +351,8 @@ def run(
             ),
             soft_wrap=True,
         )
+        if load_demo:
+            demo_city.load_and_print(settings, stack.url, console)
         return 0 if stack.watch(stopping) else 1
     finally:
         console.print("Stopping sgz ...")

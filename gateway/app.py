@@ -20,15 +20,19 @@ from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
+from gateway import authorization, health
 from gateway import errors as gw_errors
-from gateway import health
-from gateway.auth import Authenticator, development_authenticator
+from gateway.accounts.app import open_accounts
+from gateway.accounts.http import account_routes
+from gateway.accounts.service import AccountService
+from gateway.auth import Authenticator, BearerAuthenticator, development_authenticator
 from gateway.console.web import console_routes
 from gateway.descriptors import Backend, load_backends, load_comments
 from gateway.openapi import document as openapi_document
@@ -61,12 +65,21 @@ class Gateway:
     """Routes, channels and identity: everything one gateway process holds."""
 
     def __init__(
-        self, settings: Settings, authenticator: Authenticator, backends: list[Backend]
+        self, settings: Settings, authenticator: Authenticator | None, backends: list[Backend]
     ) -> None:
         self.settings = settings
+        #: Opened by start(): the accounts database is not touched before the lifespan.
+        self.accounts: AccountService | None = None
+        bearer = BearerAuthenticator(lambda: self.accounts)
+        if authenticator is None:
+            dev = settings.gateway_dev_auth
+            authenticator = development_authenticator(settings, bearer) if dev else bearer
         self.authenticator = authenticator
         self.backends = backends
         self.routes, self.route_problems = routes_of(backends)
+        #: Who may call each RPC, from its (sgz.common.v1.access) option.
+        self.access = {r.grpc_path: authorization.access_of(r.method) for r in self.routes}
+        self.native = account_routes(lambda: self.accounts)
         self.router = Router(self.routes)
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._calls: dict[str, grpc.aio.UnaryUnaryMultiCallable[Message, Message]] = {}
@@ -74,6 +87,8 @@ class Gateway:
         self._openapi: dict[str, Any] | None = None
 
     async def start(self) -> None:
+        if self.accounts is None:
+            self.accounts = open_accounts(self.settings)
         # One token per caller, re-signed when half its lifetime is gone.
         self._signer = identity.TokenSigner(self.settings.secret())
         for backend in self.backends:
@@ -94,6 +109,9 @@ class Gateway:
             await channel.close(grace=None)
         self._channels.clear()
         self._calls.clear()
+        if self.accounts is not None:
+            self.accounts.store.engine.dispose()
+            self.accounts = None
 
     async def transcode(self, request: Request) -> Response:
         raw = request.scope.get("raw_path")
@@ -108,9 +126,13 @@ class Gateway:
         route = match.route
         request.state.route = route.template.text
         try:
+            authorization.require_json_write(request)
             caller = await self.authenticator.authenticate(request)
+            authorization.require(self.access[route.grpc_path], caller, route.grpc_path)
             body = await _read_body(request)
             message = build_request(route, match.bindings, request.query_params.multi_items(), body)
+        except authorization.UnsupportedMediaType as exc:
+            return gw_errors.domain_error_response(exc, http_status=415)
         except errors.DomainError as exc:
             return gw_errors.domain_error_response(exc)
         if self._signer is None:  # served without the lifespan (some tests)
@@ -139,6 +161,12 @@ class Gateway:
     async def openapi(self, request: Request) -> Response:
         if self._openapi is None:
             self._openapi = openapi_document(self.routes, self.backends, load_comments())
+            for native in self.native:
+                operation = {**native.operation}
+                if native.access is not None:
+                    operation["x-sgz-roles"] = native.access.names()
+                path = self._openapi["paths"].setdefault(native.path, {})
+                path[native.method.lower()] = operation
         return JSONResponse(self._openapi)
 
 
@@ -231,18 +259,34 @@ class AccessLog:
             i18n.unbind_locale(locale_token)
 
 
+def _cors(settings: Settings) -> list[Middleware]:
+    """Closed unless origins are configured (SGZ_GATEWAY_CORS_ORIGINS)."""
+    if not settings.gateway_cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.gateway_cors_origins,
+            allow_methods=list(HTTP_METHODS),
+            allow_headers=["Authorization", "Content-Type", "Accept-Language", "X-Request-Id"],
+            expose_headers=["X-Request-Id", "Retry-After"],
+            allow_credentials=False,
+            max_age=600,
+        )
+    ]
+
+
 def create_app(
     settings: Settings,
     *,
     authenticator: Authenticator | None = None,
     backends: list[Backend] | None = None,
 ) -> Starlette:
-    """The gateway app for settings. authenticator defaults to the development one
-    (gateway/auth.py); backends to the five sgz services' generated modules."""
+    """The gateway app for settings. authenticator defaults to accounts' bearer tokens (with
+    the development caller for requests without one only when SGZ_GATEWAY_DEV_AUTH is set);
+    backends to the five sgz services' generated modules."""
     gateway = Gateway(
-        settings,
-        authenticator or development_authenticator(settings),
-        backends if backends is not None else load_backends(),
+        settings, authenticator, backends if backends is not None else load_backends()
     )
 
     @asynccontextmanager
@@ -273,11 +317,12 @@ def create_app(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi_json, methods=["GET"]),
+            *[native.route(gateway) for native in gateway.native],  # login, accounts, views
             *console_routes(),  # the web console at / and /console/...
             # Every method reaches the router, which answers 404 or 405 in the error shape.
             Route("/{path:path}", api, methods=[*HTTP_METHODS, "HEAD", "OPTIONS"]),
         ],
-        middleware=[Middleware(AccessLog)],
+        middleware=[Middleware(AccessLog), *_cors(settings)],
         exception_handlers={HTTPException: _http_exception, Exception: _unexpected},
         lifespan=lifespan,
     )

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from deploy import health
+from sgz_cli.login import TokenAuth
 from sgz_runtime.config import settings
 
 app = typer.Typer(help="The work ledger (工作台账): export a town's ledger.", no_args_is_help=True)
@@ -488,7 +489,7 @@ def export(
         town = f"towns/{town}"
     url = gateway or health.gateway_url(settings().host, settings().gateway_port)
     try:
-        with httpx.Client(base_url=url, timeout=120.0) as client:
+        with httpx.Client(base_url=url, timeout=120.0, auth=TokenAuth()) as client:
             summary = export_ledger(client, town, first, last, output, reveal=not mask_id_numbers)
     except GatewayError as exc:
         console.print(f"[red]{exc}[/]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sgz_cli import assess, ledger, roster, status, up
+from sgz_cli import accounts, assess, ledger, login, roster, status, up
 
 app = typer.Typer(
     name="sgz",
@@ -17,4 +17,7 @@ app.command("up")(up.up)
 app.command("status")(status.status)
 app.add_typer(roster.app, name="roster")
 app.add_typer(ledger.app, name="ledger")
+app.command("login")(login.login)
+app.command("logout")(login.logout)
+app.add_typer(accounts.app, name="accounts")
 app.add_typer(assess.app, name="assess")

@@ -17,6 +17,7 @@ from rich.table import Table
 from sgz.roster.v1 import roster_pb2 as pb
 
 from deploy import health
+from sgz_cli.login import TokenAuth
 from sgz_cli.roster_files import COLUMNS, HEADER_OF, FileProblem, count_rows, read_rows
 from sgz_cli.roster_import import ImportReport, run_import
 from sgz_runtime.config import settings
@@ -41,7 +42,7 @@ class GatewayError(Exception):
 
 def _client(gateway: str | None, timeout: float = 120.0) -> httpx.Client:
     url = gateway or health.gateway_url(settings().host, settings().gateway_port)
-    return httpx.Client(base_url=url, timeout=timeout)
+    return httpx.Client(base_url=url, timeout=timeout, auth=TokenAuth())  # `sgz login`
 
 
 def _call(client: httpx.Client, method: str, path: str, body: Any = None, **params: Any) -> Any:

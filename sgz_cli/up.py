@@ -34,6 +34,14 @@ def up(
     timeout: Annotated[
         float, typer.Option(help="Seconds the stack gets to become healthy.", min=1)
     ] = stack.DEFAULT_TIMEOUT_S,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo/--no-demo",
+            help="On a new data directory, load the demo city and print one account per role "
+            "(--no-demo for a real deployment).",
+        ),
+    ] = True,
 ) -> None:
     """Start the five services and the gateway (SQLite unless <SERVICE>_DATABASE_URL is set),
     wait until all serve, restart any that dies, and stop everything on Ctrl-C."""
@@ -48,4 +56,4 @@ def up(
         "assessment_port": assessment_port,
     }
     overrides = {name: value for name, value in given.items() if value is not None}
-    raise typer.Exit(stack.run(Settings(**overrides), timeout_s=timeout))
+    raise typer.Exit(stack.run(Settings(**overrides), timeout_s=timeout, demo=demo))

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     gateway_dev_role: Role = Role.CITY_CIVIL_AFFAIRS
     gateway_dev_scope_level: ScopeLevel = ScopeLevel.CITY
     gateway_dev_scope: str = ""
+    #: Development and tests only: requests WITHOUT a bearer token act as the gateway_dev_*
+    #: caller. Off by default; `sgz up` never turns it on. Bearer tokens are checked either way.
+    gateway_dev_auth: bool = False
+    #: Browser origins allowed to call the gateway (CORS), e.g. `["https://console.example"]`.
+    #: Empty (the default): no cross-origin call is allowed.
+    gateway_cors_origins: list[str] = Field(default_factory=list)
 
     def port_of(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")

@@ -23,6 +23,11 @@ REQUEST_ID_METADATA_KEY = "x-request-id"
 _ISSUER = "sgz-gateway"
 _AUDIENCE = "sgz-internal"
 _ALGORITHM = "HS256"
+#: The longest a caller token may live, refused when signing and when verifying: a token that
+#: leaks from call metadata is worth minutes, not days.
+MAX_TTL_S = 600
+#: Clock difference tolerated between processes for a token's issue time.
+_LEEWAY_S = 30
 
 
 class Role(enum.StrEnum):
@@ -79,6 +84,8 @@ class Caller:
 
 def sign(caller: Caller, secret: bytes, *, ttl_s: float = 300.0) -> str:
     """A short-lived token carrying the caller, signed with the internal key."""
+    if ttl_s > MAX_TTL_S:
+        raise ValueError(f"a caller token lives at most {MAX_TTL_S} s, not {ttl_s}")
     now = int(time.time())
     claims = {
         "iss": _ISSUER,
@@ -105,13 +112,16 @@ def _decode(token: str, secret: bytes) -> tuple[Caller, float]:
             issuer=_ISSUER,
             options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
+        issued, expires = float(claims["iat"]), float(claims["exp"])
+        if expires - issued > MAX_TTL_S or issued > time.time() + _LEEWAY_S:
+            raise ValueError("the token's lifetime is longer than allowed")
         caller = Caller(
             subject=str(claims["sub"]),
             role=Role(claims["role"]),
             scope_level=ScopeLevel(claims["lvl"]),
             scope=str(claims.get("scope", "")),
         )
-        return caller, float(claims["exp"])
+        return caller, expires
     except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise Unauthenticated(f"the caller token is not valid: {exc}") from None
 

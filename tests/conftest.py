@@ -70,7 +70,9 @@ def database_url(tmp_path: Path) -> Iterator[Callable[[str], str]]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, internal_secret=SECRET, grace_s=5.0)  # type: ignore[arg-type]
+    # gateway_dev_auth: a request without a bearer token acts as the development caller (only
+    # ever in tests); tests of login send real tokens (tests/integration/test_accounts_*).
+    return Settings(data_dir=tmp_path, internal_secret=SECRET, grace_s=5.0, gateway_dev_auth=True)  # type: ignore[arg-type]
 
 
 def caller_token(

@@ -98,7 +98,7 @@ class RunningStack:
 
 def up_command(data_dir: Path, ports: dict[str, int], *extra: str) -> list[str]:
     options = [f"--{name}-port={port}" for name, port in ports.items()]
-    return sgz("up", f"--data-dir={data_dir}", *options, *extra)
+    return sgz("up", f"--data-dir={data_dir}", *options, "--no-demo", *extra)
 
 
 def start_stack(
@@ -154,6 +154,8 @@ def stop_stack(stack: RunningStack) -> None:
 def stack_env() -> Iterator[dict[str, str]]:
     """The environment of `sgz up`: this one, plus a fresh PostgreSQL database per service."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SGZ_")}
+    # Requests without a bearer token act as the development caller: tests only, never `sgz up`.
+    env["SGZ_GATEWAY_DEV_AUTH"] = "1"
     made: list[str] = []
     if BACKEND == "postgres":
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:

@@ -449,7 +449,9 @@ async def test_body_larger_than_a_grpc_message_is_refused_unsent(
     from gateway.app import MAX_BODY_BYTES
 
     huge = b'{"title": "' + b"x" * MAX_BODY_BYTES + b'"}'
-    response = await client.patch("/v1/shelves/s1", content=huge)
+    response = await client.patch(
+        "/v1/shelves/s1", content=huge, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["status"] == "INVALID_ARGUMENT"
     assert arrived(recorder) == []

@@ -26,20 +26,30 @@ import "google/api/resource.proto";
 import "google/protobuf/empty.proto";
 import "google/protobuf/field_mask.proto";
 import "google/protobuf/timestamp.proto";
+import "sgz/common/v1/access.proto";
 
 // Shelves and the books on them.
 service ShelfService {
   // Gets a shelf.
   rpc GetShelf(GetShelfRequest) returns (Shelf) {
     option (google.api.http) = {get: "/v1/{name=shelves/*}"};
+    option (sgz.common.v1.access) = {
+      roles: [ACCESS_ROLE_CITY_CIVIL_AFFAIRS, ACCESS_ROLE_STATION_CHIEF]
+    };
   }
   // Lists shelves.
   rpc ListShelves(ListShelvesRequest) returns (ListShelvesResponse) {
     option (google.api.http) = {get: "/v1/shelves"};
+    option (sgz.common.v1.access) = {
+      roles: [ACCESS_ROLE_CITY_CIVIL_AFFAIRS, ACCESS_ROLE_STATION_CHIEF]
+    };
   }
   // Updates a shelf.
   rpc UpdateShelf(UpdateShelfRequest) returns (Shelf) {
     option (google.api.http) = {patch: "/v1/{shelf.name=shelves/*}" body: "shelf"};
+    option (sgz.common.v1.access) = {
+      roles: [ACCESS_ROLE_CITY_CIVIL_AFFAIRS, ACCESS_ROLE_STATION_CHIEF]
+    };
   }
   // Moves a book.
   rpc MoveBook(MoveBookRequest) returns (Book) {
@@ -48,14 +58,23 @@ service ShelfService {
       body: "*"
       additional_bindings {put: "/v1/{name=shelves/*/books/*}:move" body: "*"}
     };
+    option (sgz.common.v1.access) = {
+      roles: [ACCESS_ROLE_CITY_CIVIL_AFFAIRS, ACCESS_ROLE_STATION_CHIEF]
+    };
   }
   // Deletes a shelf.
   rpc DeleteShelf(GetShelfRequest) returns (google.protobuf.Empty) {
     option (google.api.http) = {delete: "/v1/{name=shelves/*}"};
+    option (sgz.common.v1.access) = {
+      roles: [ACCESS_ROLE_CITY_CIVIL_AFFAIRS, ACCESS_ROLE_STATION_CHIEF]
+    };
   }
   // Counts the books of a shelf, answering with the count alone.
   rpc CountBooks(GetShelfRequest) returns (CountBooksResponse) {
     option (google.api.http) = {get: "/v1/{name=shelves/*}:count" response_body: "count"};
+    option (sgz.common.v1.access) = {
+      roles: [ACCESS_ROLE_CITY_CIVIL_AFFAIRS, ACCESS_ROLE_STATION_CHIEF]
+    };
   }
 }
 
@@ -172,7 +191,8 @@ def _include_dirs() -> list[Path]:
     from google.api import http_pb2
 
     site = Path(http_pb2.__file__).resolve().parent.parent.parent
-    return [site, Path(grpc_tools.__file__).resolve().parent / "_proto"]
+    protos = Path(__file__).resolve().parents[2] / "protos"  # sgz/common/v1/access.proto
+    return [site, Path(grpc_tools.__file__).resolve().parent / "_proto", protos]
 
 
 @cache
@@ -205,6 +225,7 @@ def backend(folder: Path) -> Backend:
         importlib.import_module(f"google.api.{name}_pb2")
     for module in ("empty", "field_mask", "timestamp"):
         importlib.import_module(f"google.protobuf.{module}_pb2")
+    importlib.import_module("sgz.common.v1.access_pb2")  # who may call each RPC
     try:
         file = pool.FindFileByName("sgztest/shelves.proto")
     except KeyError:
