@@ -120,7 +120,9 @@ def check_substitution_overlap(existing: Sequence[Substitution], new: Substituti
 def missing_reason(
     current_worker: str, latest_agreement_worker: str | None
 ) -> MissingReason | None:
-    """Rule R5: none signed, or signed with a worker other than the one assigned now."""
+    """Rule R5: none signed, or signed with a worker other than the one assigned now ("" when
+    none is). The roster's list query (missing_agreements) says the same in SQL; the property
+    test tests/integration/test_roster_agreements_property.py holds the two equal."""
     if latest_agreement_worker is None:
         return MissingReason.NONE
     if latest_agreement_worker != current_worker:

@@ -33,7 +33,14 @@ class WeekDue:
 
     @property
     def visited(self) -> bool:
-        return self.made >= self.required
+        return visits_cover(self.made, self.required)
+
+
+def visits_cover(made: int, required: int) -> bool:
+    """Rule V1: a person's week is covered when the visits made reach the visits required.
+    The facts query (visit_svc/adapters/facts_queries.py) says the same in SQL; the property
+    test tests/integration/test_visit_covered_property.py holds the two equal."""
+    return made >= required
 
 
 def week_due(
