@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "visits": "bench.visits",
     "roster_queries": "bench.roster_queries",
     "roster_import": "bench.roster_import",
+    "assessment_pay": "bench.assessment_pay",
 }
 
 
