@@ -63,6 +63,36 @@ _SCALAR_EXPECTATION: dict[int, str] = {
 }
 
 
+#: google.type.Date, also accepted as the text `2026-11-02` in a query string or a body.
+DATE = "google.type.Date"
+_DATE_TEXT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def date_json(value: Any) -> Any:
+    """`2026-11-02` as google.type.Date's ProtoJSON (`{"year", "month", "day"}`); anything
+    else as it is, for the checks to name."""
+    if isinstance(value, str) and (found := _DATE_TEXT.fullmatch(value.strip())):
+        return {"year": int(found[1]), "month": int(found[2]), "day": int(found[3])}
+    return value
+
+
+def accept_date_text(value: Any, descriptor: Descriptor) -> Any:
+    """value with every google.type.Date given as `2026-11-02` turned into its ProtoJSON."""
+    if descriptor.full_name == DATE:
+        return date_json(value)
+    if not isinstance(value, dict) or is_well_known(descriptor):
+        return value
+    for key, item in value.items():
+        field = _field(descriptor, key)
+        if field is None or field.message_type is None or is_map(field):
+            continue
+        if field.is_repeated and isinstance(item, list):
+            value[key] = [accept_date_text(x, field.message_type) for x in item]
+        elif not field.is_repeated:
+            value[key] = accept_date_text(item, field.message_type)
+    return value
+
+
 def message_class(descriptor: Descriptor) -> type[Message]:
     return message_factory.GetMessageClass(descriptor)
 
@@ -256,6 +286,8 @@ def check_message(value: Any, descriptor: Descriptor, path: str) -> list[FieldVi
             return [FieldViolation(path or "*", f"must be {expected}")]
         return []
     if not isinstance(value, dict):
+        if descriptor.full_name == DATE:
+            return [FieldViolation(path or "*", "must be a date such as 2026-11-02")]
         return [FieldViolation(path or "*", "must be a JSON object")]
     violations: list[FieldViolation] = []
     seen: set[str] = set()
@@ -388,6 +420,15 @@ def _query_tree(
                 violations.append(FieldViolation(path, "is set by the request body"))
             elif any(_overlaps(path, v) for v in route.template.variables):
                 violations.append(FieldViolation(path, "is set by the URL path"))
+            elif field.message_type is not None and field.message_type.full_name == DATE:
+                value = date_json(raw)
+                if field.name in node:
+                    violations.append(FieldViolation(path, "is given more than once"))
+                    continue
+                found = check_field(field, value, path)
+                violations += found
+                if not found:
+                    node[field.name] = value
             elif is_map(field) or has_fields_in_json(field):
                 violations.append(FieldViolation(path, "cannot be set whole: name its fields"))
             elif field.is_repeated:
@@ -424,11 +465,14 @@ def build_request(
                     [FieldViolation(label, f"is not valid JSON: {exc}")],
                 ) from None
             if route.body == "*":
+                data = accept_date_text(data, route.input)
                 _refuse(check_message(data, route.input, ""))
                 _parse_into(data if isinstance(data, dict) else {}, request, label)
             else:
                 # The body field is top-level (HttpRule says so).
                 field = route.input.fields_by_name[route.body]
+                if field.message_type is not None and not field.is_repeated:
+                    data = accept_date_text(data, field.message_type)
                 _refuse(check_field(field, data, route.body))
                 _parse_into({field.name: data}, request, label)
     elif body.strip():

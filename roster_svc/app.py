@@ -8,11 +8,13 @@ import grpc
 from sgz.hr.v1 import hr_pb2
 from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
 
+from roster_svc.adapters.audit_trail import TrailExportAudit
 from roster_svc.adapters.hr_client import GrpcHrClient
 from roster_svc.adapters.orm import start_mappers
 from roster_svc.entrypoints.grpc_servicer import RosterServicer
 from roster_svc.person_settings import PersonSettings, retired_keys
 from roster_svc.service_layer.care import CareDeps
+from roster_svc.service_layer.office import SqlOfficeUnitOfWork
 from roster_svc.service_layer.unit_of_work import SqlRosterUnitOfWork
 from roster_svc.station_settings import StationSettings
 from sgz_runtime.audit import SqlAuditLog
@@ -52,6 +54,9 @@ def build(settings: Settings) -> ServiceSpec:
             vault=vault,
             care=CareDeps(person_settings.calendar(), person_settings.reassessment_working_days),
             station_standards=station_standards,
+        )
+        servicer.configure_office(
+            lambda: SqlOfficeUnitOfWork(factory), vault, audit=TrailExportAudit(audit_log)
         )
         servicer.configure_audit(audit_log, SqlCheckpointStore(factory))
         roster_pb2_grpc.add_RosterServiceServicer_to_server(servicer, server)

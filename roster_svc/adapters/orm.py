@@ -38,7 +38,7 @@ towns = Table(
     metadata,
     Column("id", String(63), primary_key=True),
     Column("display_name", String(100), nullable=False),
-    Column("administrative_code", String(6), nullable=False, unique=True),
+    Column("administrative_code", String(12), nullable=False, unique=True),
     Column("kind", Enum(TownKind, native_enum=False, length=20), nullable=False),
     Column("version", Integer, nullable=False),
 )
@@ -53,6 +53,8 @@ villages = Table(
     Column("contact_name", String(100), nullable=False, default=""),
     Column("contact_phone", String(32), nullable=False, default=""),
     Column("version", Integer, nullable=False),
+    # The 12-digit statistical division code, when known (places import, migration 0103).
+    Column("administrative_code", String(12), nullable=True),
 )
 
 # Rules S1, S2: one station per town, read and written with Core (station_repository.py).

@@ -124,10 +124,15 @@ class SqlPersonImportRepository:
         found: dict[str, list[tuple[str, str]]] = {}
         for chunk in _chunks(list(town_ids)):
             rows = self.session.execute(
-                select(v.c.town_id, v.c.id, v.c.display_name).where(v.c.town_id.in_(chunk))
+                select(v.c.town_id, v.c.id, v.c.display_name, v.c.administrative_code).where(
+                    v.c.town_id.in_(chunk)
+                )
             )
             for r in rows:
                 found.setdefault(r.town_id, []).append((r.id, r.display_name))
+                if r.administrative_code:
+                    # A file may name the village by its 12-digit code (places import).
+                    found[r.town_id].append((r.id, r.administrative_code))
         return found
 
     def persons_by_hash(self, hashes: Sequence[str]) -> dict[str, ExistingPerson]:

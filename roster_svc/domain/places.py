@@ -45,6 +45,8 @@ class Village:
     contact_name: str = ""
     contact_phone: str = ""
     version: int = 0
+    #: The 12-digit statistical division code (the town's 9 + 3), when known.
+    administrative_code: str | None = None
 
     @property
     def name(self) -> str:

@@ -88,6 +88,7 @@ def village_from_pb(message: pb.Village, town_id: str, village_id: str) -> Villa
         kind=kind,
         contact_name=message.contact.display_name,
         contact_phone=message.contact.phone,
+        administrative_code=message.administrative_code.strip() or None,
     )
 
 
@@ -101,6 +102,7 @@ def village_to_pb(village: Village) -> pb.Village:
             display_name=village.contact_name, phone=village.contact_phone
         ),
         etag=str(village.version),
+        administrative_code=village.administrative_code or "",
     )
 
 
@@ -108,7 +110,10 @@ def village_changes_from_pb(message: pb.Village, town_id: str, village_id: str) 
     """The values of an update; the kind cannot change, so it may be left unset."""
     if message.kind == pb.VILLAGE_KIND_UNSPECIFIED:
         message = pb.Village(
-            display_name=message.display_name, contact=message.contact, kind=pb.VILLAGE_KIND_VILLAGE
+            display_name=message.display_name,
+            contact=message.contact,
+            kind=pb.VILLAGE_KIND_VILLAGE,
+            administrative_code=message.administrative_code,
         )
     return village_from_pb(message, town_id, village_id)
 

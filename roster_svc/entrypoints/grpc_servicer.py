@@ -16,6 +16,7 @@ from roster_svc.domain.stations import StationStandard, standard_on
 from roster_svc.domain.workdays import WorkdayCalendar
 from roster_svc.entrypoints import convert
 from roster_svc.entrypoints.audit_servicer import AuditMethods
+from roster_svc.entrypoints.office_servicer import OfficeMethods
 from roster_svc.service_layer import care as care_uc
 from roster_svc.service_layer import caseloads, person_import, persons, places, stations
 from roster_svc.service_layer.care import CareDeps
@@ -33,7 +34,9 @@ def today_in_china() -> date:
     return datetime.now(_CST).date()
 
 
-class RosterServicer(AuditMethods, roster_pb2_grpc.RosterServiceServicer):
+class RosterServicer(OfficeMethods, AuditMethods, roster_pb2_grpc.RosterServiceServicer):
+    # The town office's RPCs (places import, export, search, corrections) come from
+    # OfficeMethods (office_servicer.py).
     def __init__(
         self,
         uow: Callable[[], RosterUnitOfWork],

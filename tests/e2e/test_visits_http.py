@@ -85,11 +85,13 @@ def test_a_visit_with_an_unsafe_house_is_escalated_and_due_is_computed(
     person = _ok(
         client.post(
             "/v1/persons",
-            params={"startDate.year": "2024", "startDate.month": "1", "startDate.day": "1"},
             json={
-                "displayName": "李四",
-                "idNumber": _id_number(uuid.uuid4().int),
-                "village": village,
+                "person": {
+                    "displayName": "李四",
+                    "idNumber": _id_number(uuid.uuid4().int),
+                    "village": village,
+                },
+                "startDate": "2024-01-01",
             },
         )
     )["name"]
@@ -106,8 +108,9 @@ def test_a_visit_with_an_unsafe_house_is_escalated_and_due_is_computed(
         "visitTime": at.isoformat().replace("+00:00", "Z"),
         "checks": _checks("houseSafety"),
     }
-    visit = _ok(client.post("/v1/visits", params={"requestId": "phone-1"}, json=body))
-    again = _ok(client.post("/v1/visits", params={"requestId": "phone-1"}, json=body))
+    request = {"visit": body, "requestId": "phone-1"}
+    visit = _ok(client.post("/v1/visits", json=request))
+    again = _ok(client.post("/v1/visits", json=request))
     assert again["name"] == visit["name"]
     (escalation_name,) = visit["escalations"]
     escalation = _ok(client.get(f"/v1/{escalation_name}"))
@@ -123,7 +126,7 @@ def test_a_visit_with_an_unsafe_house_is_escalated_and_due_is_computed(
     assert (due["dueCount"], due["visitedCount"]) == (1, 1)
     # Rule V9: a visit in the future is refused, naming the rule.
     future = {**body, "visitTime": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).isoformat()}
-    refused = client.post("/v1/visits", json=future)
+    refused = client.post("/v1/visits", json={"visit": future})
     assert refused.status_code == 400
     assert "V9" in refused.text
     listed = _ok(client.get("/v1/visits", params={"person": person}))
