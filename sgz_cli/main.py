@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sgz_cli import accounts, assess, ledger, login, roster, status, up
+from sgz_cli import accounts, assess, finance, hr, ledger, login, roster, status, up
 
 app = typer.Typer(
     name="sgz",
@@ -21,3 +21,5 @@ app.command("login")(login.login)
 app.command("logout")(login.logout)
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(assess.app, name="assess")
+app.add_typer(finance.app, name="finance")
+app.add_typer(hr.app, name="hr")
