@@ -24,3 +24,6 @@ class VisitSettings(BaseSettings):
     #: The checks of rule V9 always ask the roster afresh, so a roster change reaches them at
     #: once (issue 7).
     timeline_cache_s: float = Field(default=10.0, ge=0)
+    #: Seconds between publications of the chains' heads to the roster (docs/privacy.md); a
+    #: head that has not moved is not published again.
+    checkpoint_interval_s: float = Field(default=300.0, gt=0)

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from sgz_runtime.chain import ChainKey
 from sgz_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -345,6 +345,19 @@ def anchor_legacy_chains(session: Session, key: ChainKey) -> int:
             .values(legacy_seq=last_seq, legacy_sig=key.sign(*legacy_parts(town, int(last_seq))))
         )
     return len(rows)
+
+
+def chain_heads(factory: sessionmaker[Session]) -> list[tuple[str, int, str]]:
+    """Every town's ledger chain head and the audit trail's, for checkpoints."""
+    with factory() as session:
+        rows = session.execute(
+            select(ledger_heads.c.town, ledger_heads.c.last_seq, ledger_heads.c.last_hash)
+        ).all()
+        heads = [(f"ledger:{town}", int(seq), str(h)) for town, seq, h in rows]
+        audit_head = session.execute(text("SELECT last_seq, last_hash FROM audit_head")).first()
+    if audit_head is not None:
+        heads.append(("audit", int(audit_head[0]), str(audit_head[1])))
+    return heads
 
 
 class FakeLedgerRepository:

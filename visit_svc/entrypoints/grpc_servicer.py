@@ -52,7 +52,9 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
         return convert.visit_to_pb(recorded)
 
     def GetVisit(self, request: pb.GetVisitRequest, context: grpc.ServicerContext) -> pb.Visit:
-        return convert.visit_to_pb(visits.get_visit(self._uow(), current_caller(), request.name))
+        visit = visits.get_visit(self._uow(), current_caller(), request.name)
+        self._audit_health_read(request.name, 1, "visits")
+        return convert.visit_to_pb(visit)
 
     def ListVisits(
         self, request: pb.ListVisitsRequest, context: grpc.ServicerContext
@@ -60,6 +62,7 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
         found, token = visits.list_visits(
             self._uow(), current_caller(), request.person, request.page_size, request.page_token
         )
+        self._audit_health_read(request.person, len(found), "visits")
         return pb.ListVisitsResponse(
             visits=[convert.visit_to_pb(v) for v in found], next_page_token=token
         )
@@ -106,7 +109,9 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
     def GetEscalation(
         self, request: pb.GetEscalationRequest, context: grpc.ServicerContext
     ) -> pb.Escalation:
-        return self._out(escalations.get_escalation(self._uow(), current_caller(), request.name))
+        found = escalations.get_escalation(self._uow(), current_caller(), request.name)
+        self._audit_health_read(request.name, 1, "escalations")
+        return self._out(found)
 
     def ListEscalations(
         self, request: pb.ListEscalationsRequest, context: grpc.ServicerContext
@@ -124,6 +129,7 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
             self._clock,
             roster=self._roster,
         )
+        self._audit_health_read(request.parent, len(found), "escalations")
         now = self._clock()
         return pb.ListEscalationsResponse(
             escalations=[convert.escalation_to_pb(e, now) for e in found], next_page_token=token

@@ -16,6 +16,7 @@ from sgz_runtime.proto_values import date_from_pb, date_to_pb, duration_to_pb, t
 from visit_svc.adapters.facts_queries import FactsUnitOfWork
 from visit_svc.adapters.roster_client import RosterClient
 from visit_svc.domain.ledger import EntryKind, LedgerEntry, Verification, canonical_payload
+from visit_svc.entrypoints.audit_servicer import VisitAuditMethods
 from visit_svc.service_layer import facts, ledger
 
 _KINDS = {
@@ -101,8 +102,9 @@ def worker_facts_to_pb(worker: facts.WorkerFacts) -> visit_pb2.WorkerFacts:
     )
 
 
-class LedgerMethods:
-    """The ledger's and the facts' RPCs; mixed into the VisitService servicer."""
+class LedgerMethods(VisitAuditMethods):
+    """The ledger's and the facts' RPCs; mixed into the VisitService servicer. Reads of
+    entries (health findings) are audited, verification compares with the checkpoints."""
 
     _ledger_uow: Callable[[], ledger.LedgerUnitOfWork]
     _facts_uow: Callable[[], FactsUnitOfWork]
@@ -131,6 +133,7 @@ class LedgerMethods:
             page_size=request.page_size,
             page_token=request.page_token,
         )
+        self._audit_health_read(request.parent, len(found), "ledger_entries")
         return ledger_pb2.ListLedgerEntriesResponse(
             ledger_entries=[entry_to_pb(e) for e in found], next_page_token=token
         )
@@ -138,7 +141,9 @@ class LedgerMethods:
     def GetLedgerEntry(
         self, request: ledger_pb2.GetLedgerEntryRequest, context: grpc.ServicerContext
     ) -> ledger_pb2.LedgerEntry:
-        return entry_to_pb(ledger.get_entry(self._ledger_uow(), current_caller(), request.name))
+        entry = ledger.get_entry(self._ledger_uow(), current_caller(), request.name)
+        self._audit_health_read(request.name, 1, "ledger_entries")
+        return entry_to_pb(entry)
 
     def CorrectLedgerEntry(
         self, request: ledger_pb2.CorrectLedgerEntryRequest, context: grpc.ServicerContext
@@ -151,7 +156,9 @@ class LedgerMethods:
     def VerifyLedger(
         self, request: ledger_pb2.VerifyLedgerRequest, context: grpc.ServicerContext
     ) -> ledger_pb2.LedgerVerification:
-        result = ledger.verify_ledger(self._ledger_uow(), current_caller(), request.town)
+        result = ledger.verify_ledger(
+            self._ledger_uow(), current_caller(), request.town, self._checkpoints
+        )
         return verification_to_pb(result, datetime.now(UTC))
 
     def ListWorkerWeekFacts(

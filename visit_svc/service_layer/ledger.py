@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sgz_runtime import names, paging
-from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied
+from sgz_runtime.chain import Checkpoint
+from sgz_runtime.checkpoints import CheckpointClient
+from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 from sgz_runtime.uow import UnitOfWork
 from visit_svc.adapters.ledger_repository import LedgerRepository
@@ -18,6 +21,9 @@ from visit_svc.domain.ledger import ChainVerifier, EntryKind, LedgerEntry, Verif
 CST = ZoneInfo("Asia/Shanghai")
 #: Entries read per query while verifying: the walk keeps only the last hash in memory.
 VERIFY_BATCH = 2000
+log = logging.getLogger("sgz.ledger")
+#: The service name the visit service's chains are checkpointed under.
+SERVICE = "visit"
 
 #: Who may record a correction: the people who do and run the work, never an auditor.
 CORRECTING_ROLES = (
@@ -154,13 +160,49 @@ def correct_entry(
     return entry
 
 
-def verify_ledger(uow: LedgerUnitOfWork, caller: Caller, town_name: str) -> Verification:
+def ledger_chain(town: str) -> str:
+    """The name a town's ledger chain is checkpointed under (docs/privacy.md)."""
+    return f"ledger:{town}"
+
+
+def _latest_checkpoint(checkpoints: CheckpointClient | None, town: str) -> Checkpoint | None:
+    """The town's latest kept checkpoint; None when none was kept or the keeper cannot be
+    reached (the walk then checks the keyed chain alone, and says so in the log)."""
+    if checkpoints is None:
+        return None
+    try:
+        return checkpoints.latest(SERVICE, ledger_chain(town))
+    except Unavailable:
+        log.warning("checkpoint_unavailable", extra={"town": town})
+        return None
+
+
+def verify_ledger(
+    uow: LedgerUnitOfWork,
+    caller: Caller,
+    town_name: str,
+    checkpoints: CheckpointClient | None = None,
+) -> Verification:
     """Walks the town's chain from its first entry to the head as it was when the walk began,
-    so appends made meanwhile never look like a break (rule V7)."""
+    so appends made meanwhile never look like a break (rule V7); and compares it with the
+    latest signed checkpoint kept by the roster, so a truncated tail shows too."""
     town = _town("town", town_name)
     _require_reader(caller, town)
+    kept = _latest_checkpoint(checkpoints, town)
     with uow:
-        verifier = ChainVerifier(town, uow.ledger.key, uow.ledger.legacy_seq(town))
+        key = uow.ledger.key
+        if kept is not None and not kept.holds_for(key):
+            head_seq, head_hash = uow.ledger.head(town)
+            return Verification(
+                town, False, 0, head_seq, head_hash, kept.seq,
+                "the latest checkpoint is not signed with this service's key",
+            )  # fmt: skip
+        verifier = ChainVerifier(
+            town,
+            key,
+            uow.ledger.legacy_seq(town),
+            (kept.seq, kept.head) if kept is not None else None,
+        )
         head_seq, head_hash = uow.ledger.head(town)
         after = 0
         while not verifier.broken:
