@@ -187,7 +187,10 @@ def search_persons(
         )
     if not cmd.parent:
         violations.append(
-            FieldViolation("parent", tr("must be towns/{town}, a village of it, or towns/-"))
+            FieldViolation(
+                "parent",
+                tr("must be a town such as towns/chengdong, one of its villages, or towns/-"),
+            )
         )
     if violations:
         raise InvalidArgument.of(violations)
@@ -225,7 +228,9 @@ def batch_get_persons(
         parts = name.split("/")
         if len(parts) != 2 or parts[0] != "persons" or not parts[1]:
             violations.append(
-                FieldViolation(f"names[{i}]", tr("must be a person's name, persons/{person}"))
+                FieldViolation(
+                    f"names[{i}]", tr("must be a person's name such as persons/0190a1b2")
+                )
             )
         else:
             ids.append(parts[1])
@@ -378,7 +383,11 @@ def export_persons(
             )
         )
     if not cmd.parent:
-        violations.append(FieldViolation("parent", tr("must be towns/{town} or a village of it")))
+        violations.append(
+            FieldViolation(
+                "parent", tr("must be a town such as towns/chengdong, or one of its villages")
+            )
+        )
     if cmd.page_size < 0:
         violations.append(FieldViolation("page_size", tr("must not be negative")))
     if violations:

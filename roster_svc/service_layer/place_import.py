@@ -198,7 +198,7 @@ def import_places(cmd: ImportPlaces, uow: OfficeUnitOfWork, *, caller: Caller) -
                     bad(
                         row,
                         "place_id",
-                        tr("{name} is taken: give another id", name=f"towns/{town_id}"),
+                        tr("{name} is taken: give another id", name="towns/" + town_id),
                     )
                     continue
                 town = Town(
@@ -280,7 +280,7 @@ def import_places(cmd: ImportPlaces, uow: OfficeUnitOfWork, *, caller: Caller) -
                         "place_id",
                         tr(
                             "{name} is taken: give another id",
-                            name=f"{town.name}/villages/{village_id}",
+                            name=town.name + "/villages/" + village_id,
                         ),
                     )
                     continue
