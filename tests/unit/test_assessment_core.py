@@ -218,6 +218,22 @@ def test_payout_curve_pays_nothing_below_its_first_point_and_all_from_its_last()
     assert paid.tolist() == [0, 60_000, 80_000, 100_000]
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(-(2**40), 2**40), max_size=50),
+    st.lists(st.integers(0, 30), max_size=50),
+)
+def test_sort_based_grouping_matches_np_unique_on_wide_and_narrow_keys(
+    wide: list[int], narrow: list[int]
+) -> None:
+    """Both paths of the grouping (binary search for wide spans, a table for narrow ones)."""
+    for keys in (_i64(wide), _i64(narrow)):
+        found = group(keys)
+        uniques, inverse = np.unique(keys, return_inverse=True)
+        assert found.keys.tolist() == uniques.tolist()
+        assert found.index.tolist() == inverse.tolist()
+
+
 def test_sort_based_grouping_matches_np_unique() -> None:
     keys = _i64([9_000_000_000_123, 5, -3, 5, 9_000_000_000_123, 0])
     found = group(keys)
