@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "roster_queries": "bench.roster_queries",
     "roster_import": "bench.roster_import",
     "assessment_pay": "bench.assessment_pay",
+    "hr_renewals": "bench.hr_renewals",
 }
 
 

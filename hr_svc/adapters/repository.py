@@ -15,7 +15,7 @@ from hr_svc.domain.certificates import Certificate
 from hr_svc.domain.contracts import Contract
 from hr_svc.domain.policy import HrPolicy, TownWithholding
 from hr_svc.domain.training import TrainingRecord
-from hr_svc.domain.workers import Worker, WorkerRole
+from hr_svc.domain.workers import Worker, WorkerRef, WorkerRole
 
 #: IN lists are cut into chunks this long (PostgreSQL and SQLite both take it comfortably).
 _CHUNK = 900
@@ -32,6 +32,7 @@ class WorkerRepository(Protocol):
     def in_towns(self, towns: list[str] | None) -> list[Worker]: ...
     def chiefs_of(self, town: str) -> list[Worker]: ...
     def by_id_digest(self, digest: str) -> Worker | None: ...
+    def refs(self, worker_ids: list[str]) -> dict[str, WorkerRef]: ...
     # Last: a method named `list` shadows the builtin in the rest of the class body.
     def list(self, town: str | None, after_seq: int | None, limit: int) -> list[Worker]: ...
 
@@ -62,6 +63,15 @@ class SqlWorkerRepository:
     def by_id_digest(self, digest: str) -> Worker | None:
         query = select(Worker).where(orm.workers.c.id_digest == digest)
         return self.session.scalars(query).first()
+
+    def refs(self, worker_ids: list[str]) -> dict[str, WorkerRef]:
+        """Who and where, read with Core: reports need no employment history."""
+        w = orm.workers.c
+        out: dict[str, WorkerRef] = {}
+        for chunk in _chunks(worker_ids):
+            rows = self.session.execute(select(w.id, w.display_name, w.town).where(w.id.in_(chunk)))
+            out.update({row[0]: WorkerRef(row[0], row[1], row[2]) for row in rows})
+        return out
 
     def list(self, town: str | None, after_seq: int | None, limit: int) -> list[Worker]:
         query = select(Worker).order_by(orm.workers.c.seq).limit(limit)

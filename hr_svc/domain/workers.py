@@ -52,6 +52,19 @@ class Worker:
         return found[-1] if found else None
 
 
+@dataclass(frozen=True)
+class WorkerRef:
+    """What reports show of a worker: who and where."""
+
+    id: str
+    display_name: str
+    town: str
+
+    @property
+    def name(self) -> str:
+        return f"workers/{self.id}"
+
+
 def check_worker(worker: Worker, prefix: str = "worker.") -> None:
     violations: list[FieldViolation] = []
     if not worker.display_name.strip():

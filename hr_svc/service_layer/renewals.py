@@ -21,7 +21,7 @@ from hr_svc.domain.renewal import (
     assessment_year,
     early_warning,
 )
-from hr_svc.domain.workers import Worker, leave
+from hr_svc.domain.workers import WorkerRef, leave
 from hr_svc.service_layer import commands, common
 from hr_svc.service_layer.contracts import build_contract
 from hr_svc.service_layer.unit_of_work import HrUnitOfWork
@@ -33,13 +33,13 @@ from sgz_runtime.identity import Caller
 
 @dataclass(frozen=True)
 class RenewalRow:
-    worker: Worker
+    worker: WorkerRef
     assessment: RenewalAssessment
 
 
 @dataclass(frozen=True)
 class Warning:
-    worker: Worker
+    worker: WorkerRef
     contract: Contract
     text: Text
 
@@ -92,7 +92,7 @@ def get_renewal_report(
             towns, on, add_months(on, warning_months) + timedelta(days=1)
         )
         ids = sorted({c.worker_id for c in ending} | {c.worker_id for c in soon})
-        workers = {w.id: w for w in uow.workers.in_towns(towns) if w.id in set(ids)}
+        workers = uow.workers.refs(ids)
         contracts = _by_worker(uow.contracts.of_workers(ids))
         certificates = _by_worker(uow.certificates.of_workers(ids))
         years = sorted({assessment_year(c.end_date) for c in ending if c.end_date})

@@ -15,7 +15,7 @@ from hr_svc.domain.contracts import Contract
 from hr_svc.domain.policy import HrPolicy, TownWithholding, default_policy
 from hr_svc.domain.renewal import YearlyResult
 from hr_svc.domain.training import TrainingRecord
-from hr_svc.domain.workers import Worker, WorkerRole
+from hr_svc.domain.workers import Worker, WorkerRef, WorkerRole
 from hr_svc.service_layer.unit_of_work import HrUnitOfWork
 from sgz_runtime import errors
 from sgz_runtime.pii.vault import FernetIdVault
@@ -43,6 +43,11 @@ class FakeWorkers:
 
     def by_id_digest(self, digest: str) -> Worker | None:
         return next((w for w in self.rows if w.id_digest == digest), None)
+
+    def refs(self, worker_ids: list[str]) -> dict[str, WorkerRef]:
+        return {
+            w.id: WorkerRef(w.id, w.display_name, w.town) for w in self.rows if w.id in worker_ids
+        }
 
     def list(self, town: str | None, after_seq: int | None, limit: int) -> list[Worker]:
         found = [w for w in self.rows if (not town or w.town == town)]
