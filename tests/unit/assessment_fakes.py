@@ -34,12 +34,19 @@ class FakeVisitFacts:
         town: str,
         weeks: list[tuple[str, int, int]],
         escalations: list[tuple[str, int, int, int]],
+        *,
+        first_monday: date = FIRST_MONDAY,
     ) -> None:
-        """weeks: (worker, due, covered), one ISO week each from FIRST_MONDAY on;
-        escalations: (worker, urgency, contact outcome, action outcome), in the first week."""
-        self.facts[town] = TownFacts(
-            [WeekFact(w, week(i), due, covered) for i, (w, due, covered) in enumerate(weeks)],
-            [EscalationFact(w, week(0), u, c, a) for w, u, c, a in escalations],
+        """weeks: (worker, due, covered), one ISO week each from first_monday on;
+        escalations: (worker, urgency, contact outcome, action outcome), in the first week.
+        Added to what the town already has."""
+        monday = first_monday - FIRST_MONDAY
+        found = self.facts.setdefault(town, TownFacts([], []))
+        found.weeks.extend(
+            WeekFact(w, week(i) + monday, due, covered) for i, (w, due, covered) in enumerate(weeks)
+        )
+        found.escalations.extend(
+            EscalationFact(w, week(0) + monday, u, c, a) for w, u, c, a in escalations
         )
 
     def town_facts(self, town: str, first: date, last: date) -> TownFacts:
