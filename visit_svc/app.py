@@ -19,12 +19,14 @@ from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.server import ServiceSpec
 from visit_svc.adapters import group_commit
 from visit_svc.adapters.checkpoint_client import GrpcCheckpointClient
+from visit_svc.adapters.directory import GrpcDirectory
 from visit_svc.adapters.facts_queries import SqlFactsUnitOfWork
 from visit_svc.adapters.group_commit import GroupCommitVisitUnitOfWork
 from visit_svc.adapters.ledger_repository import anchor_legacy_chains, chain_heads
 from visit_svc.adapters.repository import PolicyCache
 from visit_svc.adapters.roster_cache import CachingRosterClient
 from visit_svc.adapters.roster_client import GrpcRosterClient
+from visit_svc.adapters.visit_queries import SqlVisitQueries
 from visit_svc.entrypoints.grpc_servicer import VisitServicer
 from visit_svc.service_layer import ledger
 from visit_svc.service_layer.common import system_clock
@@ -76,6 +78,8 @@ def build(settings: Settings) -> ServiceSpec:
             uow, lambda: SqlFactsUnitOfWork(factory), roster
         )
         servicer.configure_audit(audit_log, checkpoint_client)
+        # Visits by place and week; escalations with names asked of the roster as the caller.
+        servicer.configure_office(SqlVisitQueries(factory), GrpcDirectory(roster_channel))
         visit_pb2_grpc.add_VisitServiceServicer_to_server(servicer, server)
 
     stops = [publisher.stop, checkpoint_channel.close, roster_channel.close, engine.dispose]

@@ -9,19 +9,24 @@ import grpc
 from sgz.visit.v1 import visit_pb2 as pb
 from sgz.visit.v1 import visit_pb2_grpc
 
+from sgz_runtime.errors import FieldViolation, InvalidArgument
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import current_caller
 from sgz_runtime.proto_values import date_to_pb, required_date, timestamp_from_pb
 from visit_svc.adapters.roster_client import RosterClient
 from visit_svc.domain.escalations import Escalation
 from visit_svc.entrypoints import convert
 from visit_svc.entrypoints.ledger_servicer import LedgerMethods
+from visit_svc.entrypoints.office_servicer import OfficeMethods
 from visit_svc.service_layer import due, escalations, policies, visits
 from visit_svc.service_layer.common import Clock
 from visit_svc.service_layer.unit_of_work import VisitUnitOfWork
+from visit_svc.service_layer.visit_lists import current_week
 
 
-class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
-    # The work ledger's and the facts' RPCs (rules V7, A2) come from LedgerMethods.
+class VisitServicer(OfficeMethods, LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
+    # The work ledger's and the facts' RPCs (rules V7, A2) come from LedgerMethods; visits
+    # by place and escalations with names (a town office's needs) from OfficeMethods.
     def __init__(
         self,
         uow: Callable[[], VisitUnitOfWork],
@@ -59,6 +64,19 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
     def ListVisits(
         self, request: pb.ListVisitsRequest, context: grpc.ServicerContext
     ) -> pb.ListVisitsResponse:
+        if request.parent or not request.person:
+            if request.person:
+                raise InvalidArgument.of(
+                    [
+                        FieldViolation("person", tr("give a person or a parent, not both")),
+                        FieldViolation("parent", tr("give a person or a parent, not both")),
+                    ]
+                )
+            found, token = self._visits_in(request)  # by town, village, worker, week
+            self._audit_health_read(request.parent, len(found), "visits")
+            return pb.ListVisitsResponse(
+                visits=[convert.visit_to_pb(v) for v in found], next_page_token=token
+            )
         found, token = visits.list_visits(
             self._uow(), current_caller(), request.person, request.page_size, request.page_token
         )
@@ -72,7 +90,8 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
     def GetWeeklyDue(
         self, request: pb.GetWeeklyDueRequest, context: grpc.ServicerContext
     ) -> pb.WeeklyDue:
-        week = convert.week_from_text(request.week, "week")
+        # The current week in China Standard Time when none is asked.
+        week = convert.week_from_text(request.week, "week") if request.week else current_week()
         result = due.weekly_due(
             self._uow(), self._roster, current_caller(), request.parent, request.worker, week
         )
@@ -104,7 +123,9 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
     # -- escalations --------------------------------------------------------------------------
 
     def _out(self, escalation: Escalation) -> pb.Escalation:
-        return convert.escalation_to_pb(escalation, self._clock())
+        message = convert.escalation_to_pb(escalation, self._clock())
+        self._describe([message])  # the person's and village's names, the contact's phone
+        return message
 
     def GetEscalation(
         self, request: pb.GetEscalationRequest, context: grpc.ServicerContext
@@ -131,9 +152,9 @@ class VisitServicer(LedgerMethods, visit_pb2_grpc.VisitServiceServicer):
         )
         self._audit_health_read(request.parent, len(found), "escalations")
         now = self._clock()
-        return pb.ListEscalationsResponse(
-            escalations=[convert.escalation_to_pb(e, now) for e in found], next_page_token=token
-        )
+        listed = [convert.escalation_to_pb(e, now) for e in found]
+        self._describe(listed)  # the person's and village's names, the contact's phone
+        return pb.ListEscalationsResponse(escalations=listed, next_page_token=token)
 
     def NotifyVillageContact(
         self, request: pb.NotifyVillageContactRequest, context: grpc.ServicerContext
