@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, str] = {
     "roster_import": "bench.roster_import",
     "assessment_pay": "bench.assessment_pay",
     "hr_renewals": "bench.hr_renewals",
+    "finance_period": "bench.finance_period",
 }
 
 

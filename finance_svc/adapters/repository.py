@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from finance_svc.adapters import orm
@@ -21,6 +21,7 @@ from finance_svc.domain.allocation import (
     Explanation,
 )
 from finance_svc.domain.categories import CategorySetting, ExpenseCategory
+from finance_svc.domain.closing import Totals
 from finance_svc.domain.ledger import (
     GENESIS,
     Account,
@@ -89,8 +90,10 @@ def _explanation_json(explanation: Explanation) -> str:
     )
 
 
-def _explanation(text: str) -> Explanation:
+def _explanation(text: str, total: int, with_lines: bool) -> Explanation:
     data = json.loads(text)
+    if not with_lines:
+        return Explanation((), data["unassessed"], tuple(data["warnings"]), Fen(total))
     lines = tuple(
         AllocationLine(
             date.fromisoformat(month),
@@ -237,6 +240,57 @@ class FinanceRepository:
                 found[town] = int(total)
         return found
 
+    def save_periods(self, records: Sequence[PeriodRecord]) -> None:
+        """Writes many periods: one executemany for those stored, one insert for the new."""
+        t = orm.periods
+        stored = [r for r in records if r.stored]
+        new = [r for r in records if not r.stored]
+        if stored:
+            self.session.execute(
+                update(t)
+                .where(t.c.town == bindparam("b_town"), t.c.period == bindparam("b_period"))
+                .values(
+                    state=bindparam("b_state"),
+                    allocated_fen=bindparam("b_allocated"),
+                    closed_at=bindparam("b_closed_at"),
+                    closed_by=bindparam("b_closed_by"),
+                    statement_json=bindparam("b_json"),
+                    statement_hash=bindparam("b_hash"),
+                ),
+                [
+                    {
+                        "b_town": r.town,
+                        "b_period": r.period,
+                        "b_state": r.state.value,
+                        "b_allocated": r.allocated.fen if r.allocated is not None else None,
+                        "b_closed_at": r.closed_at,
+                        "b_closed_by": r.closed_by,
+                        "b_json": r.statement_json,
+                        "b_hash": r.statement_hash,
+                    }
+                    for r in stored
+                ],
+            )
+        if new:
+            self.session.execute(
+                insert(t),
+                [
+                    {
+                        "town": r.town,
+                        "period": r.period,
+                        "state": r.state.value,
+                        "allocated_fen": r.allocated.fen if r.allocated is not None else None,
+                        "closed_at": r.closed_at,
+                        "closed_by": r.closed_by,
+                        "statement_json": r.statement_json,
+                        "statement_hash": r.statement_hash,
+                    }
+                    for r in new
+                ],
+            )
+            for r in new:
+                r.stored = True
+
     def save_period(self, record: PeriodRecord) -> None:
         values = {
             "state": record.state.value,
@@ -257,13 +311,13 @@ class FinanceRepository:
 
     # -- allocations (rules F1, F2) ----------------------------------------------------------
 
-    def _allocation(self, r: Any) -> Allocation:
+    def _allocation(self, r: Any, with_lines: bool = True) -> Allocation:
         return Allocation(
             town=r.town,
             period=r.period,
             version=r.version,
             state=AllocationState(r.state),
-            explanation=_explanation(r.explanation),
+            explanation=_explanation(r.explanation, r.amount_fen, with_lines),
             computed_by=r.computed_by,
             computed_at=_aware(r.computed_at) or datetime.now(UTC),
             approved_by=r.approved_by,
@@ -273,7 +327,11 @@ class FinanceRepository:
             unassessed_override_reason=r.unassessed_override_reason,
         )
 
-    def allocations(self, towns: Sequence[str], period: str) -> dict[str, list[Allocation]]:
+    def allocations(
+        self, towns: Sequence[str], period: str, *, with_lines: bool = True
+    ) -> dict[str, list[Allocation]]:
+        """Each town's versions, oldest first; without their lines (only totals) when
+        with_lines is False, for use cases that never show them."""
         t = orm.allocations
         found: dict[str, list[Allocation]] = {town: [] for town in towns}
         query = (
@@ -282,7 +340,7 @@ class FinanceRepository:
             .order_by(t.c.town, t.c.version)
         )
         for r in self._rows(query):
-            found[r.town].append(self._allocation(r))
+            found[r.town].append(self._allocation(r, with_lines))
         return found
 
     def add_allocations(self, made: Sequence[Allocation]) -> None:
@@ -310,6 +368,35 @@ class FinanceRepository:
             ],
         )
 
+    def update_allocations(self, changed: Sequence[Allocation]) -> None:
+        if not changed:
+            return
+        t = orm.allocations
+        self.session.execute(
+            update(t)
+            .where(
+                t.c.town == bindparam("b_town"),
+                t.c.period == bindparam("b_period"),
+                t.c.version == bindparam("b_version"),
+            )
+            .values(
+                state=bindparam("b_state"),
+                approved_by=bindparam("b_by"),
+                approved_at=bindparam("b_at"),
+            ),
+            [
+                {
+                    "b_town": a.town,
+                    "b_period": a.period,
+                    "b_version": a.version,
+                    "b_state": a.state.value,
+                    "b_by": a.approved_by,
+                    "b_at": a.approved_at,
+                }
+                for a in changed
+            ],
+        )
+
     def update_allocation(self, allocation: Allocation) -> None:
         t = orm.allocations
         self.session.execute(
@@ -334,6 +421,30 @@ class FinanceRepository:
         if not found:
             return None
         return RequestRecord(found[0].method, found[0].fingerprint, found[0].result)
+
+    def replayed_many(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
+        t = orm.request_ids
+        found: dict[str, RequestRecord] = {}
+        for start in range(0, len(request_ids), 500):
+            chunk = list(request_ids[start : start + 500])
+            for r in self._rows(select(t).where(t.c.request_id.in_(chunk))):
+                found[r.request_id] = RequestRecord(r.method, r.fingerprint, r.result)
+        return found
+
+    def remember_many(self, records: Sequence[tuple[str, RequestRecord]]) -> None:
+        if records:
+            self.session.execute(
+                insert(orm.request_ids),
+                [
+                    {
+                        "request_id": rid,
+                        "method": r.method,
+                        "fingerprint": r.fingerprint,
+                        "result": r.result,
+                    }
+                    for rid, r in records
+                ],
+            )
 
     def remember(self, request_id: str, record: RequestRecord) -> None:
         self.session.execute(
@@ -382,8 +493,7 @@ class FinanceRepository:
         out: list[Posting] = []
         for p in made:
             seq, prev = heads[p.town]
-            numbered = replace(p, seq=seq + 1, prev_hash=prev)
-            numbered = replace(numbered, hash=chain_hash(prev, numbered))
+            numbered = replace(p, seq=seq + 1, prev_hash=prev, hash=chain_hash(prev, p, seq + 1))
             heads[p.town] = (numbered.seq, numbered.hash)
             out.append(numbered)
         if not out:
@@ -428,12 +538,16 @@ class FinanceRepository:
             ],
         )
         t = orm.ledger_heads
-        touched = {p.town for p in out}
-        for town in touched:
-            seq, last = heads[town]
-            self.session.execute(
-                update(t).where(t.c.town == town).values(last_seq=seq, last_hash=last)
-            )
+        touched = sorted({p.town for p in out})
+        self.session.execute(
+            update(t)
+            .where(t.c.town == bindparam("b_town"))
+            .values(last_seq=bindparam("b_seq"), last_hash=bindparam("b_hash")),
+            [
+                {"b_town": town, "b_seq": heads[town][0], "b_hash": heads[town][1]}
+                for town in touched
+            ],
+        )
         return out
 
     def balances(self, towns: Sequence[str], period: str) -> dict[str, Balances]:
@@ -450,6 +564,39 @@ class FinanceRepository:
             for town, account, category, total in self._rows(query):
                 found[town].by_key[_key(account, category)] += int(total)
         return found
+
+    def totals(self, towns: Sequence[str], period: str) -> dict[str, Totals]:
+        """Each town's postings of the period summed by the database (rule F5's statement)."""
+        p, ln = orm.postings, orm.posting_lines
+        balances = self.balances(towns, period)
+        by_kind: dict[str, dict[tuple[PostingKind, Leg | None], tuple[int, int]]] = {
+            town: {} for town in towns
+        }
+        adjusting = dict.fromkeys(towns, 0)
+        for start in range(0, len(towns), 500):
+            chunk = list(towns[start : start + 500])
+            query = (
+                select(p.c.town, p.c.kind, p.c.leg, func.sum(p.c.amount_fen), func.count())
+                .where(p.c.town.in_(chunk), p.c.period == period)
+                .group_by(p.c.town, p.c.kind, p.c.leg)
+            )
+            for town, kind, leg, amount, count in self._rows(query):
+                key = (PostingKind(kind), Leg(leg) if leg else None)
+                by_kind[town][key] = (int(amount), int(count))
+            adjusted = (
+                select(ln.c.town, func.sum(ln.c.amount_fen))
+                .join(p, and_(p.c.town == ln.c.town, p.c.seq == ln.c.seq))
+                .where(
+                    ln.c.town.in_(chunk),
+                    ln.c.period == period,
+                    ln.c.account == Account.CITY_FUND.value,
+                    p.c.kind == PostingKind.ADJUSTMENT.value,
+                )
+                .group_by(ln.c.town)
+            )
+            for town, amount in self._rows(adjusted):
+                adjusting[town] = int(amount)
+        return {town: Totals(by_kind[town], adjusting[town], balances[town]) for town in towns}
 
     def postings(
         self, town: str, period: str | None = None, seqs: Iterable[int] | None = None

@@ -55,9 +55,13 @@ class Explanation:
     lines: tuple[AllocationLine, ...]
     unassessed_person_months: int
     warnings: tuple[str, ...]
+    #: The total when the lines were not loaded (a summary read); None: the lines' sum.
+    total: Fen | None = None
 
     @property
     def amount(self) -> Fen:
+        if self.total is not None:
+            return self.total
         return Fen(sum(line.amount.fen for line in self.lines))
 
 
@@ -92,8 +96,15 @@ class _Standards:
     standards: Sequence[CareStandard]
     wages: Sequence[MinimumWage]
     warnings: dict[tuple[str, int], str | None] = field(default_factory=dict)
+    months: dict[date, tuple[CareStandard, str | None]] = field(default_factory=dict)
 
     def on(self, month: date) -> tuple[CareStandard, str | None]:
+        found = self.months.get(month)
+        if found is None:
+            found = self.months[month] = self._on(month)
+        return found
+
+    def _on(self, month: date) -> tuple[CareStandard, str | None]:
         standard = standard_on(self.standards, month)
         key = (standard.name, month.year)
         if key not in self.warnings:

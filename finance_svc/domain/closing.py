@@ -45,33 +45,49 @@ class Flows:
         return Fen(sum(v.fen for v in self.spent.values()))
 
 
-def flows(postings: Iterable[Posting]) -> Flows:
-    received = to_station = returned = adjusted = count = 0
+@dataclass(frozen=True)
+class Totals:
+    """A period's postings summed: by kind and leg (amount, count), the city fund's lines of
+    adjusting entries, and the account balances. What flows() reads, from rows or from SQL."""
+
+    by_kind: Mapping[tuple[PostingKind, Leg | None], tuple[int, int]]
+    adjusting_city_fund: int
+    balances: Balances
+
+
+def totals(postings: Iterable[Posting]) -> Totals:
+    by_kind: dict[tuple[PostingKind, Leg | None], tuple[int, int]] = {}
+    adjusting = 0
     lines: list[Line] = []
     for p in postings:
-        count += 1
         lines.extend(p.lines)
-        if p.kind is PostingKind.DISBURSEMENT:
-            if p.leg is Leg.CITY_TO_TOWN:
-                received += p.amount.fen
-            else:
-                to_station += p.amount.fen
-        elif p.kind is PostingKind.RETURN:
-            returned += p.amount.fen
-        elif p.kind is PostingKind.ADJUSTMENT:
-            # What the city added (or took back) through adjusting entries.
-            adjusted -= sum(x.amount.fen for x in p.lines if x.key.account is Account.CITY_FUND)
-    balances = Balances.of(lines)
+        amount, count = by_kind.get((p.kind, p.leg), (0, 0))
+        by_kind[(p.kind, p.leg)] = (amount + p.amount.fen, count + 1)
+        if p.kind is PostingKind.ADJUSTMENT:
+            adjusting += sum(x.amount.fen for x in p.lines if x.key.account is Account.CITY_FUND)
+    return Totals(by_kind, adjusting, Balances.of(lines))
+
+
+def flows(postings: Iterable[Posting]) -> Flows:
+    return flows_of(totals(postings))
+
+
+def flows_of(found: Totals) -> Flows:
+    def amount(kind: PostingKind, leg: Leg | None = None) -> int:
+        return found.by_kind.get((kind, leg), (0, 0))[0]
+
+    balances = found.balances
     return Flows(
-        received=Fen(received),
-        disbursed_to_station=Fen(to_station),
+        received=Fen(amount(PostingKind.DISBURSEMENT, Leg.CITY_TO_TOWN)),
+        disbursed_to_station=Fen(amount(PostingKind.DISBURSEMENT, Leg.TOWN_TO_STATION)),
         spent=balances.spent(),
-        returned=Fen(returned),
-        adjusted=Fen(adjusted),
+        returned=Fen(amount(PostingKind.RETURN)),
+        # What the city added (or took back) through adjusting entries.
+        adjusted=Fen(-found.adjusting_city_fund),
         held=balances.held(),
         town_balance=balances.get(Account.TOWN),
         station_balance=balances.get(Account.STATION),
-        count=count,
+        count=sum(count for _, count in found.by_kind.values()),
     )
 
 

@@ -226,12 +226,13 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(posting: Posting) -> str:
-    """What the hash covers: every fact of the posting, in one canonical JSON form."""
+def canonical(posting: Posting, seq: int | None = None) -> str:
+    """What the hash covers: every fact of the posting, in one canonical JSON form (`seq`:
+    the sequence it is being given, when not yet on it)."""
     body: dict[str, Any] = {
         "town": posting.town,
         "period": posting.period,
-        "seq": posting.seq,
+        "seq": posting.seq if seq is None else seq,
         "kind": posting.kind.value,
         "lines": [[str(line.key), line.amount.fen] for line in posting.lines],
         "amount": posting.amount.fen,
@@ -248,8 +249,8 @@ def canonical(posting: Posting) -> str:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def chain_hash(prev_hash: str, posting: Posting) -> str:
-    return hashlib.sha256((prev_hash + canonical(posting)).encode()).hexdigest()
+def chain_hash(prev_hash: str, posting: Posting, seq: int | None = None) -> str:
+    return hashlib.sha256((prev_hash + canonical(posting, seq)).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from finance_svc.adapters.repository import FinanceRepository, PeriodRecord
+from finance_svc.adapters.repository import PeriodRecord
 from finance_svc.adapters.roster_client import RosterClient
 from finance_svc.domain.allocation import Allocation, Explanation, approve, explain, new_version
 from finance_svc.domain.periods import PeriodState, advance
@@ -42,9 +42,10 @@ def compute_allocations(
         towns = sorted(explained) if every else [cmd.parent]
         uow.repo.lock_towns(towns)
         records = {r.town: r for r in uow.repo.periods(towns, cmd.period.name)}
-        versions = uow.repo.allocations(towns, cmd.period.name)
+        versions = uow.repo.allocations(towns, cmd.period.name, with_lines=False)
         now = clock()
         drafts: list[Allocation] = []
+        replaced: list[Allocation] = []
         for town in towns:
             record = records.get(town) or PeriodRecord(town, cmd.period.name)
             if record.state is PeriodState.CLOSED:
@@ -68,37 +69,32 @@ def compute_allocations(
                 reason=cmd.reason,
                 unassessed_override_reason=cmd.unassessed_override_reason,
             )
-            for old in superseded:
-                uow.repo.update_allocation(old)
+            replaced += superseded
             drafts.append(draft)
+        uow.repo.update_allocations(replaced)
         uow.repo.add_allocations(drafts)
         uow.commit()
     return drafts
 
 
 def _approve_in(
-    repo: FinanceRepository,
-    town: str,
-    period: Period,
     versions: Sequence[Allocation],
     draft: Allocation,
     record: PeriodRecord,
+    received: int,
     approver: str,
     clock: Clock,
-) -> Allocation:
+) -> list[Allocation]:
+    """Approves draft and moves the period on (rule F1); returns the allocations changed. The
+    caller writes them and the period."""
     if record.state is PeriodState.CLOSED:
         raise FailedPrecondition(tr("{period} is closed (rule F4)", period=record.name), rule="F4")
     approved, replaced = approve(draft, versions, approver=approver, now=clock())
-    repo.update_allocation(approved)
-    if replaced is not None:
-        repo.update_allocation(replaced)
     record.allocated = approved.amount
     record.state = advance(record.state, max_state(record.state, PeriodState.ALLOCATED))
-    received = repo.received([town], period.name)[town]
     if record.allocated.fen <= received:
         record.state = advance(record.state, max_state(record.state, PeriodState.DISBURSED))
-    repo.save_period(record)
-    return approved
+    return [approved] if replaced is None else [approved, replaced]
 
 
 def max_state(a: PeriodState, b: PeriodState) -> PeriodState:
@@ -119,11 +115,12 @@ def approve_allocation(
         if draft is None:
             raise NotFound(f"{cmd.town}/periods/{cmd.period.name}/allocations/{cmd.version}")
         record = uow.repo.period(cmd.town, cmd.period.name)
-        approved = _approve_in(
-            uow.repo, cmd.town, cmd.period, versions, draft, record, caller.subject, clock
-        )
+        received = uow.repo.received([cmd.town], cmd.period.name)[cmd.town]
+        changed = _approve_in(versions, draft, record, received, caller.subject, clock)
+        uow.repo.update_allocations(changed)
+        uow.repo.save_periods([record])
         uow.commit()
-    return approved
+    return changed[0]
 
 
 def approve_latest_allocations(
@@ -139,19 +136,24 @@ def approve_latest_allocations(
     with uow:
         towns = list(cmd.towns)
         uow.repo.lock_towns(towns)
-        versions = uow.repo.allocations(towns, cmd.period.name)
+        versions = uow.repo.allocations(towns, cmd.period.name, with_lines=False)
         records = {r.town: r for r in uow.repo.periods(towns, cmd.period.name)}
+        received = uow.repo.received(towns, cmd.period.name)
         out: list[Allocation] = []
+        changed: list[Allocation] = []
+        touched: list[PeriodRecord] = []
         for town in towns:
             if not versions[town]:
                 raise NotFound(f"{town}/periods/{cmd.period.name}/allocations")
-            draft = versions[town][-1]
             record = records.get(town) or PeriodRecord(town, cmd.period.name)
-            out.append(
-                _approve_in(
-                    uow.repo, town, cmd.period, versions[town], draft, record, caller.subject, clock
-                )
+            made = _approve_in(
+                versions[town], versions[town][-1], record, received[town], caller.subject, clock
             )
+            out.append(made[0])
+            changed += made
+            touched.append(record)
+        uow.repo.update_allocations(changed)
+        uow.repo.save_periods(touched)
         uow.commit()
     return out
 

@@ -15,6 +15,7 @@ from finance_svc.domain.closing import (
     canonical_statement,
     check_close,
     flows,
+    flows_of,
     statement_body,
 )
 from finance_svc.domain.ledger import Verification, verify_chain
@@ -38,9 +39,8 @@ class PeriodView:
 def get_period(uow: FinanceUnitOfWork, *, caller: Caller, town: str, period: Period) -> PeriodView:
     require_sees(caller, town)
     with uow:
-        return PeriodView(
-            uow.repo.period(town, period.name), flows(uow.repo.postings(town, period.name))
-        )
+        summed = uow.repo.totals([town], period.name)[town]
+        return PeriodView(uow.repo.period(town, period.name), flows_of(summed))
 
 
 def list_periods(
@@ -54,8 +54,8 @@ def list_periods(
             by_town.setdefault(r.period, []).append(r)
         views: list[PeriodView] = []
         for name, group in by_town.items():
-            postings = uow.repo.postings_of([r.town for r in group], name)
-            views += [PeriodView(r, flows(postings[r.town])) for r in group]
+            summed = uow.repo.totals([r.town for r in group], name)
+            views += [PeriodView(r, flows_of(summed[r.town])) for r in group]
     return sorted(views, key=lambda v: (v.record.town, v.record.period))
 
 
@@ -82,7 +82,6 @@ def _close_in(
     record.state = advance(record.state, PeriodState.CLOSED)
     record.closed_at, record.closed_by = now, closed_by
     record.statement_json, record.statement_hash = text, digest
-    repo.save_period(record)
     return record
 
 
@@ -104,29 +103,32 @@ def close_periods(
     for cmd in cmds:
         require_writer(caller, cmd.town, CITY_MONEY_ROLES)
     out: list[PeriodRecord | DomainError] = []
+    closed: list[PeriodRecord] = []
     with uow:
         towns = sorted({c.town for c in cmds})
         heads = uow.repo.lock_towns(towns)
         for name in sorted({c.period.name for c in cmds}):
             records = {r.town: r for r in uow.repo.periods(towns, name)}
-            postings = uow.repo.postings_of(towns, name)
+            summed = uow.repo.totals(towns, name)
             for cmd in cmds:
                 if cmd.period.name != name:
                     continue
                 record = records.get(cmd.town) or PeriodRecord(cmd.town, name)
                 try:
-                    out.append(
+                    closed.append(
                         _close_in(
                             uow.repo,
                             record,
-                            flows(postings[cmd.town]),
+                            flows_of(summed[cmd.town]),
                             heads[cmd.town][1],
                             caller.subject,
                             clock,
                         )
                     )
+                    out.append(closed[-1])
                 except DomainError as refused:
                     out.append(refused)
+        uow.repo.save_periods(closed)
         uow.commit()
     return out
 

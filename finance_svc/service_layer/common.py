@@ -55,10 +55,17 @@ def fingerprint(method: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def replayed(repo: FinanceRepository, request_id: str, method: str, print_: str) -> str | None:
+def replayed(
+    repo: FinanceRepository,
+    request_id: str,
+    method: str,
+    print_: str,
+    known: dict[str, RequestRecord] | None = None,
+) -> str | None:
     """The result of an earlier call with this request id, or None. The same id with other
-    content is refused: a retry never pays twice, and never pays something else."""
-    done = repo.replayed(request_id)
+    content is refused: a retry never pays twice, and never pays something else. `known`: the
+    request ids already read in bulk (a batch)."""
+    done = known.get(request_id) if known is not None else repo.replayed(request_id)
     if done is None:
         return None
     if done.method != method or done.fingerprint != print_:

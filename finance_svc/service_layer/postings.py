@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from finance_svc.adapters.repository import PeriodRecord
+from finance_svc.adapters.repository import PeriodRecord, RequestRecord
 from finance_svc.domain.categories import admit_category
 from finance_svc.domain.ledger import (
     Balances,
@@ -33,7 +33,6 @@ from finance_svc.service_layer.common import (
     Clock,
     check_request_id,
     fingerprint,
-    remember,
     replayed,
     require_sees,
     require_writer,
@@ -87,8 +86,15 @@ def _post(
                 balances[(town, period)] = b
         made: list[tuple[int, Posting]] = []
         now = clock()
+        known = repo.replayed_many([m.request_id for m in moves])
         for i, move in enumerate(moves):
-            done = replayed(repo, move.request_id, move.method, prints[i])
+            try:
+                done = replayed(repo, move.request_id, move.method, prints[i], known)
+            except DomainError as refused:
+                if atomic:
+                    raise
+                results[i] = refused
+                continue
             if done is not None:
                 seq = int(done.rsplit("/", 1)[-1])
                 results[i] = repo.postings(move.town, None, [seq])[0]
@@ -108,12 +114,15 @@ def _post(
             balances[key] = balances[key].after(posting.lines)
             made.append((i, posting))
         written = repo.append([p for _, p in made], heads)
+        remembered: list[tuple[str, RequestRecord]] = []
         for (i, _), posting in zip(made, written, strict=True):
             results[i] = posting
-            remember(repo, moves[i].request_id, moves[i].method, prints[i], posting.name)
-        for record in records.values():
-            if record.stored:
-                repo.save_period(record)
+            remembered.append(
+                (moves[i].request_id, RequestRecord(moves[i].method, prints[i], posting.name))
+            )
+        repo.remember_many(remembered)
+        touched = {(p.town, p.period) for p in written}
+        repo.save_periods([r for k, r in records.items() if r.stored and k in touched])
         uow.commit()
     return [r for r in results if r is not None]
 
