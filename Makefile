@@ -6,7 +6,7 @@ SITE = $(shell $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["
 STAMP := $(VENV)/.installed
 GEN := gen/.generated
 
-.PHONY: run test lint unit bench clean protos
+.PHONY: run test lint unit bench clean protos browser
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PY) >/dev/null || { echo "needs $(PY) (Python 3.11)"; exit 1; }
@@ -31,7 +31,20 @@ lint: $(GEN)
 	$(BIN)/mypy
 	$(BIN)/buf lint gen/descriptors.binpb --config protos/buf.yaml --path sgz
 
-test: lint
+# Debian's chromium (and a CJK font for readable screenshots) for the console's browser tests,
+# installed by package name when missing and root; never a browser download. When it cannot be
+# installed the browser tests say so, and fail under CI=1.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium for the browser tests"; \
+	  apt-get install -y -q --no-install-recommends chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q --no-install-recommends chromium fonts-wqy-microhei >/dev/null 2>&1; } || \
+	  echo "could not install chromium: the browser tests will say so"; \
+	else echo "no /usr/bin/chromium and not root: the browser tests will say so"; fi
+
+test: lint browser
 	SGZ_TEST_DB=sqlite $(BIN)/pytest -q
 	SGZ_TEST_DB=postgres $(BIN)/pytest -q
 

@@ -166,6 +166,11 @@ TEXTS: tuple[Text, ...] = (
     tr("None"),
     tr("Four-party agreements"),
     tr("No four-party agreement"),
+    tr(
+        "Your town could not be found from your account. Enter the town's code as your station gave it."
+    ),
+    tr("Save"),
+    tr("Your town"),
     tr("{made} of {required} visits made"),
     tr("Record a visit"),
     tr("Visited this week"),

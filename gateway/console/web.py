@@ -43,16 +43,19 @@ async def _messages(request: Request) -> Response:
 
 async def _operations(request: Request) -> Response:
     """The operationIds the gateway serves, each with the roles that may call it (null when the
-    gateway does not say): what /openapi.json lists, without its 400 kB, so a phone offers only
-    the pages its role can use."""
+    gateway does not say) and what its body carries ("*", a field, or ""): what /openapi.json
+    says, without its 400 kB, so a phone offers only the pages its role can use and shapes each
+    request as the annotation wants."""
     request.state.route = "/console/operations.json"
     gateway = request.app.state.gateway
     access: dict[str, Any] = getattr(gateway, "access", {})
     found: dict[str, list[str] | None] = {}
+    bodies: dict[str, str] = {}
     for route in gateway.routes:
         allowed: Any = access.get(route.grpc_path)
         found[route.operation_id] = None if allowed is None else list(allowed.names())
-    return JSONResponse({"operations": found})
+        bodies[route.operation_id] = route.body
+    return JSONResponse({"operations": found, "bodies": bodies})
 
 
 class _Static(StaticFiles):

@@ -19,7 +19,7 @@ export class ApiError extends Error {
   describe() {
     if (this.offline) return t("No connection: the server cannot be reached");
     const parts = [this.message];
-    for (const v of this.violations) parts.push(`${v.field}: ${v.description}`);
+    for (const v of this.violations) parts.push(`${v.field}: ${v.localizedMessage?.message || v.description}`);
     if (this.rule) parts.push(t("(rule {rule})", { rule: this.rule }));
     return parts.filter(Boolean).join(" ");
   }
@@ -142,27 +142,39 @@ export async function listAll(path, key, query = {}, limit = 5000) {
 }
 
 let operations = null;
+let listed = null;
+
+async function operationList() {
+  if (listed) return listed;
+  try {
+    listed = await anonymous("GET", "/console/operations.json");
+    localStorage.setItem("sgz.operations", JSON.stringify(listed));
+  } catch (_e) {
+    return JSON.parse(localStorage.getItem("sgz.operations") || '{"operations": {}, "bodies": {}}');
+  }
+  return listed;
+}
 
 /**
- * The operations the gateway serves that the signed-in role may call (operationId -> true), from
- * /console/operations.json (the operationIds of /openapi.json with their roles).
+ * The operations the gateway serves that the signed-in role may call (a Set of operationIds),
+ * from /console/operations.json (the operationIds of /openapi.json with their roles).
  */
 export async function availableOperations() {
   if (operations) return operations;
-  let listed;
-  try {
-    listed = (await anonymous("GET", "/console/operations.json")).operations || {};
-    localStorage.setItem("sgz.operations", JSON.stringify(listed));
-  } catch (_e) {
-    listed = JSON.parse(localStorage.getItem("sgz.operations") || "{}");
-  }
+  const known = (await operationList()).operations || {};
   const role = readSession()?.account?.role;
-  const allowed = new Set(Object.entries(listed).filter(([, roles]) => !roles || roles.includes(role)).map(([op]) => op));
-  if (Object.keys(listed).length) operations = allowed;
+  const allowed = new Set(Object.entries(known).filter(([, roles]) => !roles || roles.includes(role)).map(([op]) => op));
+  if (Object.keys(known).length) operations = allowed;
   return allowed;
 }
 
-/** Forgets what the last role could call (at sign-in and sign-out). */
-export function forgetOperations() {
-  operations = null;
+/**
+ * Calls a create-like operation as its HTTP annotation wants: `message` in the body, either as
+ * the body itself (`body: "field"`, `extra` then in the query) or as `field` of a whole-request
+ * body (`body: "*"`, `extra` beside it).
+ */
+export async function callWithBody(operationId, method, path, field, message, extra = {}) {
+  const body = ((await operationList()).bodies || {})[operationId];
+  if (body === "*") return api(method, path, { body: { [field]: message, ...extra } });
+  return api(method, path, { query: extra, body: message });
 }

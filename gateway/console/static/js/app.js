@@ -93,10 +93,24 @@ async function loginPage() {
   page(t("Log in"), form);
 }
 
+/** Shows the page of the location's hash; `main[data-ready]` names it once it is drawn. */
 async function route() {
+  const main = document.getElementById("main");
+  main.setAttribute("aria-busy", "true");
+  main.dataset.ready = "";
+  let drawn = true;
+  try {
+    drawn = await draw();
+  } finally {
+    main.removeAttribute("aria-busy");
+    if (drawn !== false) main.dataset.ready = decodeURIComponent(location.hash.replace(/^#\/?/, "")).split("/")[0] || "home";
+  }
+}
+
+async function draw() {
   const path = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
   if (path === "login" || !session.account()) {
-    if (path !== "login") { location.hash = "#/login"; return; }
+    if (path !== "login") { location.hash = "#/login"; return false; }
     await loginPage();
     return;
   }
@@ -112,7 +126,7 @@ async function route() {
     } else {
       const found = pages.find(([r]) => r === path);
       if (!found) {
-        if (pages.length) { location.hash = `#/${pages[0][0]}`; return; }
+        if (pages.length) { location.hash = `#/${pages[0][0]}`; return false; }
         await renderNav("");
         page(t("Nothing to show"), h("p", {}, t("No page of the console is offered to your role yet")));
         return;

@@ -62,16 +62,41 @@ export function scopeTown() {
   return a.scope.split("/").slice(0, 2).join("/");
 }
 
-/** The worker's own record (town, name), kept for offline use. */
+/** The worker's own record (name, town), kept for offline use. */
 export async function workerRecord() {
   const name = workerName();
   if (!name) return null;
   const kept = JSON.parse(localStorage.getItem("sgz.worker") || "null");
-  if (kept && kept.name === name) return kept;
-  const worker = await api("GET", `/v1/${name}`);
+  if (kept && kept.name === name && kept.town) return kept;
+  let worker;
+  try {
+    worker = await api("GET", `/v1/${name}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.offline) throw error;
+    // HR may not show a worker their own record: find the town whose week lists them.
+    worker = { name, displayName: account().displayName, town: await townOfCaseload(name) };
+  }
   localStorage.setItem("sgz.worker", JSON.stringify(worker));
   return worker;
 }
+
+/** The town of the worker's caseload: the one whose week lists them, else the one they gave. */
+async function townOfCaseload(worker) {
+  const { isoWeek } = await import("./time.js");
+  const towns = (await api("GET", "/v1/towns", { query: { pageSize: 1000 } })).towns || [];
+  for (const town of towns) {
+    try {
+      const due = await api("GET", `/v1/${town.name}/weeklyDue`, { query: { worker, week: isoWeek() } });
+      if ((due.due || []).length) return town.name;
+    } catch (_e) { /* not this town */ }
+  }
+  const given = localStorage.getItem("sgz.town") || "";
+  if (given) return given;
+  throw new TownUnknown(worker);
+}
+
+/** Neither HR nor the roster told the worker's town: the page asks for it once. */
+export class TownUnknown extends Error {}
 
 /** The town the pages are about: the account's own, the worker's, or the one chosen (city). */
 export async function currentTown() {

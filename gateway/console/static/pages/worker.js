@@ -6,10 +6,12 @@ import { t } from "../js/i18n.js";
 import { CHECKS, checkItemLabel, label, nextStep } from "../js/labels.js";
 import * as outbox from "../js/outbox.js";
 import { currentPolicy, preview } from "../js/policy.js";
-import { workerRecord } from "../js/session.js";
+import { TownUnknown, chooseTown, workerRecord } from "../js/session.js";
 import { isoWeek, showTime } from "../js/time.js";
 
 const WEEK_KEY = "sgz.week";
+/** The five checks the policy text names (V2): asked at every visit whatever the policy adds. */
+const CORE = new Set(["CHECK_ITEM_RESIDENCE_HYGIENE", "CHECK_ITEM_PERSONAL_HYGIENE", "CHECK_ITEM_REGULAR_DIET", "CHECK_ITEM_HOUSE_SAFETY", "CHECK_ITEM_ILLNESS"]);
 
 function errorBox(error) {
   return h("div", { class: "error", role: "alert" }, error instanceof ApiError ? error.describe() : String(error));
@@ -27,9 +29,31 @@ async function villageNames(town) {
   }
 }
 
+/** The worker's record; when the town cannot be learned, a form asks for it (once per phone). */
+async function me(again) {
+  try {
+    return await workerRecord();
+  } catch (error) {
+    if (!(error instanceof TownUnknown)) throw error;
+    const town = h("input", { type: "text", id: "my-town", required: true, placeholder: "towns/…" });
+    const form = h("form", { id: "town-form" },
+      h("p", { class: "notice" }, t("Your town could not be found from your account. Enter the town's code as your station gave it.")),
+      h("label", { for: "my-town" }, t("Town")), town,
+      h("p", {}, h("button", { type: "submit" }, t("Save"))));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = town.value.trim();
+      if (value) { chooseTown(value.startsWith("towns/") ? value : `towns/${value}`); again(); }
+    });
+    page(t("Your town"), form);
+    return null;
+  }
+}
+
 /** This week's persons to visit, with what is missing: visits, and the four-party agreement (R5). */
 export async function weekPage() {
-  const worker = await workerRecord();
+  const worker = await me(weekPage);
+  if (!worker) return;
   const week = isoWeek();
   let due;
   let fromPhone = false;
@@ -86,7 +110,8 @@ function localInputValue(date) {
 
 /** The visit form: each check a clear choice, the escalations a finding opens shown before saving. */
 export async function visitPage(person) {
-  const worker = await workerRecord();
+  const worker = await me(() => visitPage(person));
+  if (!worker) return;
   let personLabel = personLabelFromWeek(person);
   if (!personLabel) {
     try { personLabel = (await api("GET", `/v1/${person}`)).displayName; } catch (error) { if (!(error instanceof ApiError && error.offline)) throw error; }
@@ -95,7 +120,11 @@ export async function visitPage(person) {
   const when = h("input", { type: "datetime-local", id: "visit-time", name: "visitTime", value: localInputValue(new Date()), required: true });
   const previewBox = h("div", { class: "preview", id: "escalation-preview", role: "status", "aria-live": "polite" });
   const problems = h("div", { id: "form-problems" });
-  const fieldsets = CHECKS.map(([field, item, text, required]) => {
+  // Rule V2: the five checks of the policy text, and the extra ones the policy in effect asks.
+  const extra = policy && Array.isArray(policy.extraChecks) ? new Set(policy.extraChecks) : null;
+  const isRequired = ([, item, , core]) => (extra && !CORE.has(item) ? extra.has(item) : core);
+  const asked = CHECKS.map((c) => [c[0], c[1], c[2], isRequired(c)]);
+  const fieldsets = asked.map(([field, item, text, required]) => {
     const note = h("input", { type: "text", name: `${field}-note`, id: `${field}-note`, "aria-label": t("Note on {check}", { check: text() }) });
     const noteWrap = h("div", { hidden: true }, h("label", { for: `${field}-note` }, t("What was found, or why it was not checked")), note);
     const choice = (value, words) => h("label", {}, h("input", { type: "radio", name: field, value, "data-item": item }), words);
@@ -117,7 +146,7 @@ export async function visitPage(person) {
   const save = h("button", { type: "submit", id: "save-visit" }, t("Save the visit"));
   const allFine = h("button", { type: "button", class: "secondary", id: "all-fine", onclick: () => {
     for (const set of fieldsets) {
-      const required = CHECKS.find((c) => c[0] === set.dataset.check)[3];
+      const required = asked.find((c) => c[0] === set.dataset.check)[3];
       if (required && !set.querySelector("input:checked")) set.querySelector("input[value=CHECK_RESULT_FINE]").checked = true;
     }
     update();
@@ -159,7 +188,7 @@ export async function visitPage(person) {
     event.preventDefault();
     const checks = {};
     const wrong = [];
-    for (const [field, _item, text, required] of CHECKS) {
+    for (const [field, _item, text, required] of asked) {
       const set = fieldsets.find((s) => s.dataset.check === field);
       const picked = set.querySelector("input:checked");
       const note = set.querySelector("input[type=text]").value.trim();
@@ -255,7 +284,8 @@ export function escalationItem(e, personLabel = "") {
 
 /** My open escalations with their deadlines and the next step; the contact recorded from here. */
 export async function myEscalationsPage() {
-  const worker = await workerRecord();
+  const worker = await me(myEscalationsPage);
+  if (!worker) return;
   const escalations = await listAll(`/v1/${worker.town}/escalations`, "escalations", { worker: worker.name, view: "ESCALATION_VIEW_OPEN" });
   escalations.sort((a, b) => String(a.nextDeadline || "~").localeCompare(String(b.nextDeadline || "~")));
   const names = new Map();
