@@ -89,6 +89,10 @@ _WELL_KNOWN: dict[str, dict[str, Any]] = {
 }
 
 
+_DATE = "google.type.Date"
+_DATE_TEXT = {"type": "string", "format": "date", "example": "2026-11-02"}
+
+
 def _behaviors(field: FieldDescriptor) -> list[int]:
     return list(field.GetOptions().Extensions[field_behavior_pb2.field_behavior])
 
@@ -182,6 +186,13 @@ class _Schemas:
             schema = {"type": "array", "items": self.single(field)}
         else:
             schema = self.single(field)
+        if is_required(field):
+            # As the services enforce REQUIRED (sgz_runtime/validation.py): a string is not
+            # empty, a list has an item.
+            if field.is_repeated and not is_map(field):
+                schema = {**schema, "minItems": 1}
+            elif field.type == FieldDescriptor.TYPE_STRING:
+                schema = {**schema, "minLength": 1}
         description = self.describe(field.full_name) if described else ""
         return _annotate(schema, description=description, readOnly=is_read_only(field))
 
@@ -342,6 +353,15 @@ class _Document:
                 continue
             name = json_prefix + field.json_name
             required = required_above and is_required(field)
+            if field.message_type is not None and field.message_type.full_name == _DATE:
+                # A date in a query string is written 2026-11-02 (gateway/transcoding.py).
+                date: dict[str, Any] = {"name": name, "in": "query", "schema": dict(_DATE_TEXT)}
+                if self.schemas.describe(field.full_name):
+                    date["description"] = self.schemas.describe(field.full_name)
+                if required:
+                    date["required"] = True
+                found.append(date)
+                continue
             if has_fields_in_json(field) and not field.is_repeated:
                 self._query(
                     _message_of(field),
@@ -400,6 +420,11 @@ class _Document:
             field = route.input.fields_by_name[route.body]
             schema = self.schemas.field(field, described=False)
             required_body = is_required(field)
+            if "update_mask" in route.input.fields_by_name and field.message_type is not None:
+                # An update sets only the fields its mask names: none is required of the body
+                # (the services check the resource's fields only on create).
+                whole = self.schemas.schemas[field.message_type.full_name]
+                schema = {k: v for k, v in whole.items() if k != "required"}
         return {"required": required_body, "content": {"application/json": {"schema": schema}}}
 
     def operation(self, route: Route) -> tuple[str, dict[str, Any]]:
