@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sgz_runtime.errors import FailedPrecondition
+from sgz_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from sgz_runtime.i18n import tr
 
 #: The five insurances and the housing fund (五险一金), rule H10.
@@ -93,3 +93,37 @@ def default_policy(effective_from: date) -> HrPolicy:
             "housing_fund": 800,
         },
     )
+
+
+def check_policy(policy: HrPolicy, prefix: str = "hr_policy.") -> None:
+    """Every figure in its range, all violations at once."""
+    violations: list[FieldViolation] = []
+
+    def within(field: str, value: int, low: int, high: int, rule: str) -> None:
+        if not low <= value <= high:
+            violations.append(
+                FieldViolation(
+                    prefix + field, tr("must be {low} to {high}", low=low, high=high), rule
+                )
+            )
+
+    within("training_tenth_hours_per_year", policy.training_tenth_hours_per_year, 0, 2000, "H9")
+    within("max_tenth_hours_per_record", policy.max_tenth_hours_per_record, 10, 2400, "H9")
+    within("written_weight_percent", policy.written_weight_percent, 0, 100, "H3")
+    within("first_contract_months", policy.first_contract_months, 1, 120, "H6")
+    within("early_warning_months", policy.early_warning_months, 1, 36, "H7")
+    within("withholding_ratio_bp", policy.withholding_ratio_bp, 0, 10000, "A1")
+    for side, rates in (("employer_rates_bp", policy.employer_rates_bp),
+                        ("worker_rates_bp", policy.worker_rates_bp)):  # fmt: skip
+        if set(rates) != set(INSURANCES):
+            violations.append(
+                FieldViolation(
+                    prefix + side,
+                    tr("must give each of {names}", names=", ".join(INSURANCES)),
+                    "H10",
+                )
+            )
+        for name, rate in rates.items():
+            within(f"{side}[{name}]", rate, 0, 5000, "H10")
+    if violations:
+        raise InvalidArgument.of(violations)

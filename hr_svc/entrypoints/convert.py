@@ -10,6 +10,7 @@ from sgz.hr.v1 import hr_pb2 as pb
 from hr_svc.domain.certificates import Certificate, CertificateLevel
 from hr_svc.domain.contracts import Contract, ContractKind
 from hr_svc.domain.pay import PayTerms
+from hr_svc.domain.policy import HrPolicy, TownWithholding
 from hr_svc.domain.recruitment import Applicant, Education, Tier
 from hr_svc.domain.renewal import Eligibility, Reason
 from hr_svc.domain.staffing import Staffing
@@ -420,4 +421,54 @@ def accept_offer(request: pb.AcceptOfferRequest) -> commands.AcceptOffer:
         start_date=required_date(request.start_date, "start_date"),
         monthly_base_fen=request.monthly_base.fen,
         probation_months=request.probation_months,
+    )
+
+
+def policy_from_pb(request: pb.CreateHrPolicyRequest) -> HrPolicy:
+    p = request.hr_policy
+    return HrPolicy(
+        version=request.hr_policy_id,
+        effective_from=required_date(p.effective_from, "hr_policy.effective_from"),
+        training_tenth_hours_per_year=p.training_tenth_hours_per_year,
+        max_tenth_hours_per_record=p.max_tenth_hours_per_record,
+        written_weight_percent=p.written_weight_percent,
+        first_contract_months=p.first_contract_months,
+        early_warning_months=p.early_warning_months,
+        withholding_ratio_bp=p.withholding_ratio_bp,
+        employer_rates_bp=dict(p.employer_rates_bp),
+        worker_rates_bp=dict(p.worker_rates_bp),
+    )
+
+
+def policy_to_pb(policy: HrPolicy) -> pb.HrPolicy:
+    return pb.HrPolicy(
+        name=f"hrPolicies/{policy.version}",
+        effective_from=date_to_pb(policy.effective_from),
+        training_tenth_hours_per_year=policy.training_tenth_hours_per_year,
+        max_tenth_hours_per_record=policy.max_tenth_hours_per_record,
+        written_weight_percent=policy.written_weight_percent,
+        first_contract_months=policy.first_contract_months,
+        early_warning_months=policy.early_warning_months,
+        withholding_ratio_bp=policy.withholding_ratio_bp,
+        employer_rates_bp=dict(policy.employer_rates_bp),
+        worker_rates_bp=dict(policy.worker_rates_bp),
+    )
+
+
+def withholding_from_pb(
+    request: pb.CreateWithholdingSettingRequest,
+) -> commands.CreateWithholdingSetting:
+    w = request.withholding_setting
+    return commands.CreateWithholdingSetting(
+        town=request.parent,
+        effective_from=required_date(w.effective_from, "withholding_setting.effective_from"),
+        ratio_bp=w.ratio_bp,
+    )
+
+
+def withholding_to_pb(setting: TownWithholding) -> pb.WithholdingSetting:
+    return pb.WithholdingSetting(
+        name=f"{setting.town}/withholdingSettings/{setting.effective_from.isoformat()}",
+        effective_from=date_to_pb(setting.effective_from),
+        ratio_bp=setting.ratio_bp,
     )

@@ -11,7 +11,16 @@ from sgz.hr.v1 import hr_pb2_grpc
 from hr_svc.adapters.assessment_client import AssessmentClient
 from hr_svc.adapters.roster_client import RosterClient
 from hr_svc.entrypoints import convert
-from hr_svc.service_layer import contracts, recruitment, renewals, reports, staffing, workers
+from hr_svc.service_layer import (
+    commands,
+    contracts,
+    recruitment,
+    renewals,
+    reports,
+    settings,
+    staffing,
+    workers,
+)
 from hr_svc.service_layer.unit_of_work import HrUnitOfWork
 from sgz_runtime.identity import current_caller
 from sgz_runtime.pii.vault import IdVault
@@ -173,3 +182,27 @@ class HrServicer(hr_pb2_grpc.HrServiceServicer):
             convert.accept_offer(request), self._uow(), caller=current_caller()
         )
         return convert.worker_to_pb(worker)
+
+    def CreateHrPolicy(
+        self, request: pb.CreateHrPolicyRequest, context: grpc.ServicerContext
+    ) -> pb.HrPolicy:
+        made = settings.create_policy(
+            commands.CreateHrPolicy(policy=convert.policy_from_pb(request)),
+            self._uow(),
+            caller=current_caller(),
+        )
+        return convert.policy_to_pb(made)
+
+    def ListHrPolicies(
+        self, request: pb.ListHrPoliciesRequest, context: grpc.ServicerContext
+    ) -> pb.ListHrPoliciesResponse:
+        found = settings.list_policies(self._uow())
+        return pb.ListHrPoliciesResponse(hr_policies=[convert.policy_to_pb(p) for p in found])
+
+    def CreateWithholdingSetting(
+        self, request: pb.CreateWithholdingSettingRequest, context: grpc.ServicerContext
+    ) -> pb.WithholdingSetting:
+        made = settings.create_withholding(
+            convert.withholding_from_pb(request), self._uow(), caller=current_caller()
+        )
+        return convert.withholding_to_pb(made)

@@ -7,6 +7,7 @@ from datetime import date
 
 from hr_svc.domain.certificates import CertificateLevel
 from hr_svc.domain.contracts import ContractKind
+from hr_svc.domain.policy import HrPolicy
 from hr_svc.domain.recruitment import Applicant
 from hr_svc.domain.training import TrainingKind
 from hr_svc.domain.workers import WorkerRole
@@ -120,3 +121,15 @@ class AcceptOffer:
     start_date: date
     monthly_base_fen: int
     probation_months: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateHrPolicy:
+    policy: HrPolicy
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateWithholdingSetting:
+    town: str
+    effective_from: date
+    ratio_bp: int

@@ -379,3 +379,51 @@ def test_h7_renewal_report_decision_and_pay_terms(stack: Stack) -> None:
     )
     left = next(t for t in first_half.pay_terms if t.worker == uncertified)
     assert (left.months_employed, left.employed_to) == (6, _d(2026, 6, 30))
+
+
+def test_dated_settings_round_trip_and_a_town_ratio_reaches_pay_terms(stack: Stack) -> None:
+    hr = stack.hr
+    rates = {"pension": 1600, "medical": 700, "unemployment": 50, "work_injury": 20,
+             "maternity": 80, "housing_fund": 1200}  # fmt: skip
+    worker_rates = {**rates, "pension": 800, "medical": 200, "work_injury": 0, "maternity": 0}
+    made = hr.CreateHrPolicy(
+        pb.CreateHrPolicyRequest(
+            hr_policy_id="v2",
+            hr_policy=pb.HrPolicy(
+                effective_from=_d(2099, 1, 1), training_tenth_hours_per_year=400,
+                max_tenth_hours_per_record=1200, written_weight_percent=50,
+                first_contract_months=36, early_warning_months=6, withholding_ratio_bp=1200,
+                employer_rates_bp=rates, worker_rates_bp=worker_rates,
+            ),
+        ),
+        metadata=CITY,
+    )  # fmt: skip
+    assert made.name == "hrPolicies/v2"
+    listed = hr.ListHrPolicies(pb.ListHrPoliciesRequest(), metadata=CITY).hr_policies
+    got = [
+        (p.name, p.training_tenth_hours_per_year, p.employer_rates_bp["housing_fund"])
+        for p in listed
+    ]
+    assert got == [("hrPolicies/v1", 300, 800), ("hrPolicies/v2", 400, 1200)]
+    hr.CreateWithholdingSetting(
+        pb.CreateWithholdingSettingRequest(
+            parent="towns/chengdong",
+            withholding_setting=pb.WithholdingSetting(effective_from=_d(2099, 7, 1), ratio_bp=1500),
+        ),
+        metadata=CITY,
+    )
+    worker = _worker(hr, _d(2098, 1, 1))
+    hr.CreateContract(
+        pb.CreateContractRequest(parent=worker, contract=_contract(_d(2098, 1, 1))),
+        metadata=CITY,
+    )
+    ratios = {
+        period: hr.ListPayTerms(
+            pb.ListPayTermsRequest(parent="towns/chengdong", period=period), metadata=CITY
+        ).pay_terms[0]
+        for period in ("2098", "2099H1", "2099H2")
+    }
+    by_period = {
+        p: (t.withholding_ratio_bp, t.employer_rates_bp["housing_fund"]) for p, t in ratios.items()
+    }
+    assert by_period == {"2098": (1000, 800), "2099H1": (1200, 1200), "2099H2": (1500, 1200)}
