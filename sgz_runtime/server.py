@@ -27,7 +27,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from sgz_runtime import errors, i18n, identity, status, validation
+from sgz_runtime import errors, i18n, identity, proto_values, status, validation
 from sgz_runtime.config import Settings
 
 log = logging.getLogger("sgz.server")
@@ -108,6 +108,7 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc,type-arg]
             )
             if isinstance(request, Message):
                 validation.check_required(request)
+                proto_values.check_bounds(request)  # sizes of every string and list
             return behaviour(request, context)
         except errors.DomainError as exc:
             rich = status.to_status(exc, service=self._service)

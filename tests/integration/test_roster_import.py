@@ -177,7 +177,8 @@ def test_mixed_file_is_reported_row_by_row_and_imports_nothing(stack: Any, tmp_p
         ("10", "身份证号", "R2", "错误"),
     ]
     reasons = {r[0]: r[2] for r in read_report(report)}
-    assert "check digit" in reasons["5"] and "future" in reasons["6"]
+    assert {"check digit", "校验码"} & {w for w in ("check digit", "校验码") if w in reasons["5"]}
+    assert {w for w in ("future", "晚于今天") if w in reasons["6"]}
     assert "row 2" in reasons["10"]
     assert GOOD[0][1] not in report.read_text(encoding="utf-8-sig")  # no ID number in a report
     assert persons(stub) == []
@@ -280,7 +281,7 @@ def test_export_masks_id_numbers_for_a_role_that_may_not_read_them(
     assert "masked" in result.output
     sheet = load_workbook(out, read_only=True).worksheets[0]
     numbers = [r[1] for r in list(sheet.iter_rows(values_only=True))[1:]]
-    assert sorted(numbers) == sorted(g[1][:6] + "*" * 8 + g[1][-4:] for g in GOOD)
+    assert sorted(numbers) == sorted(g[1][:6] + "*" * 12 for g in GOOD)  # docs/privacy.md
 
 
 def _batch(import_id: str, *rows: list[str]) -> pb.ImportPersonsRequest:

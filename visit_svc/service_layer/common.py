@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sgz_runtime import identity
 from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 from visit_svc.adapters.repository import RequestRecord
@@ -46,7 +48,7 @@ def replayed(uow: VisitUnitOfWork, request_id: str, method: str, body_hash: str)
     with a different body (or for another method) is refused."""
     if not request_id:
         return None
-    found = uow.request_ids.get(request_id)
+    found = uow.request_ids.get(scoped_request_id(request_id))
     if found is None:
         return None
     if found.method != method or found.body_hash != body_hash:
@@ -60,7 +62,17 @@ def remember(
     uow: VisitUnitOfWork, request_id: str, method: str, body_hash: str, resource: str
 ) -> None:
     if request_id:
-        uow.request_ids.add(request_id, RequestRecord(method, body_hash, resource))
+        uow.request_ids.add(
+            scoped_request_id(request_id), RequestRecord(method, body_hash, resource)
+        )
+
+
+def scoped_request_id(request_id: str) -> str:
+    """The key a request id is kept under: the caller's own (issue 11 item 7), so a client of
+    another town sending the same id neither replays nor collides with this caller's request."""
+    ctx = identity.current_context()
+    subject = ctx.caller.subject if ctx is not None else ""
+    return hashlib.sha256(f"{subject}\n{request_id}".encode()).hexdigest()
 
 
 def check_request_id(request_id: str) -> None:

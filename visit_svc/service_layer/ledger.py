@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +13,7 @@ from sgz_runtime.chain import Checkpoint
 from sgz_runtime.checkpoints import CheckpointClient
 from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
 from sgz_runtime.identity import Caller, Role, ScopeLevel
+from sgz_runtime.proto_values import parse_json
 from sgz_runtime.uow import UnitOfWork
 from visit_svc.adapters.ledger_repository import LedgerRepository
 from visit_svc.domain.ledger import ChainVerifier, EntryKind, LedgerEntry, Verification
@@ -130,10 +130,7 @@ def correct_entry(
     caller.require_role(*CORRECTING_ROLES)
     if not reason.strip():
         raise InvalidArgument.field("reason", "a correction says why it is made", rule="V7")
-    try:
-        payload: Any = json.loads(payload_json)
-    except ValueError:
-        raise InvalidArgument.field("payload_json", "is not JSON", rule="V7") from None
+    payload: Any = parse_json(payload_json, "payload_json")  # bounded depth: 400, not a crash
     if not isinstance(payload, Mapping) or not payload:
         raise InvalidArgument.field(
             "payload_json", "is a JSON object with the corrected values", rule="V7"
