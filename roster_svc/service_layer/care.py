@@ -22,6 +22,7 @@ from roster_svc.service_layer.persons import (
 )
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names, paging
+from sgz_runtime.deadlines import check_deadline
 from sgz_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, ScopeLevel
@@ -197,6 +198,7 @@ def summarize_care_months(
     months = history.month_windows(period)
     totals: dict[tuple[str, dt.date, CareLevel | None], list[int]] = defaultdict(lambda: [0, 0])
     for person_id, person_town in events.people:
+        check_deadline()  # a long period over many persons stops with its call (issue 11)
         counted = history.care_months(by_status[person_id], by_care[person_id], months)
         for (month, level), (person_months, days) in counted.items():
             cell = totals[(person_town, month, level)]
