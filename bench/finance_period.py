@@ -79,17 +79,19 @@ def _period_of_finance(
     from finance_svc.domain.standards import CareLevel
     from finance_svc.service_layer import allocations, closing, commands, postings, settings
     from finance_svc.service_layer.unit_of_work import FinanceUnitOfWork
+    from sgz_runtime.chain import ChainKey
     from sgz_runtime.db import make_engine, migrate, session_factory
     from sgz_runtime.identity import Caller, Role, ScopeLevel
     from sgz_runtime.money import Fen
     from sgz_runtime.periods import Period
 
+    chain = ChainKey(b"bench chain key")
     engine = make_engine(db_url, durable=True)
     migrate(engine, MIGRATIONS)
     factory = session_factory(engine)
 
     def uow() -> FinanceUnitOfWork:
-        return FinanceUnitOfWork(factory)
+        return FinanceUnitOfWork(factory, chain)
 
     def clock() -> datetime:
         return datetime.now(UTC)

@@ -13,6 +13,7 @@ from finance_svc.adapters.roster_client import GrpcRosterClient
 from finance_svc.entrypoints.grpc_servicer import FinanceServicer
 from finance_svc.service_layer.common import system_clock
 from finance_svc.service_layer.unit_of_work import FinanceUnitOfWork
+from sgz_runtime.chain import chain_key
 from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
@@ -30,9 +31,10 @@ def build(settings: Settings) -> ServiceSpec:
     factory = session_factory(engine)
     roster_channel = channel_to("roster", [ROSTER_SERVICE], settings)
     roster = GrpcRosterClient(roster_channel)
+    key = chain_key("finance", settings.data_dir)
 
     def register(server: grpc.Server) -> None:
-        servicer = FinanceServicer(lambda: FinanceUnitOfWork(factory), roster, system_clock)
+        servicer = FinanceServicer(lambda: FinanceUnitOfWork(factory, key), roster, system_clock)
         finance_pb2_grpc.add_FinanceServiceServicer_to_server(servicer, server)
 
     return ServiceSpec(

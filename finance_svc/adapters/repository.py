@@ -35,6 +35,7 @@ from finance_svc.domain.ledger import (
 )
 from finance_svc.domain.periods import PeriodState
 from finance_svc.domain.standards import CareLevel, CareStandard, MinimumWage
+from sgz_runtime.chain import ChainKey
 from sgz_runtime.money import Fen
 
 
@@ -117,8 +118,10 @@ def _key(account: str, category: str) -> AccountKey:
 
 
 class FinanceRepository:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, key: ChainKey):
         self.session = session
+        #: The chain key postings are linked with (rule F5).
+        self.key = key
 
     def _rows(self, statement: Any) -> Sequence[Any]:
         return self.session.execute(statement).all()
@@ -493,7 +496,9 @@ class FinanceRepository:
         out: list[Posting] = []
         for p in made:
             seq, prev = heads[p.town]
-            numbered = replace(p, seq=seq + 1, prev_hash=prev, hash=chain_hash(prev, p, seq + 1))
+            numbered = replace(
+                p, seq=seq + 1, prev_hash=prev, hash=chain_hash(self.key, prev, p, seq + 1)
+            )
             heads[p.town] = (numbered.seq, numbered.hash)
             out.append(numbered)
         if not out:

@@ -5,7 +5,6 @@ subsidy is held in goes below zero."""
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from finance_svc.domain.categories import ExpenseCategory
+from sgz_runtime.chain import ChainKey
 from sgz_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from sgz_runtime.i18n import tr
 from sgz_runtime.money import Fen
@@ -249,8 +249,10 @@ def canonical(posting: Posting, seq: int | None = None) -> str:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def chain_hash(prev_hash: str, posting: Posting, seq: int | None = None) -> str:
-    return hashlib.sha256((prev_hash + canonical(posting, seq)).encode()).hexdigest()
+def chain_hash(key: ChainKey, prev_hash: str, posting: Posting, seq: int | None = None) -> str:
+    """HMAC-SHA256 under the service's chain key (kept outside the database), so whoever can
+    write the database cannot re-seal an edited posting."""
+    return key.link(prev_hash, canonical(posting, seq).encode())
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,7 @@ class Verification:
 
 
 def verify_chain(
-    town: str, postings: Iterable[Posting], head: tuple[int, str] | None
+    key: ChainKey, town: str, postings: Iterable[Posting], head: tuple[int, str] | None
 ) -> Verification:
     """Re-hashes every posting in sequence: a changed, removed or reordered one breaks it."""
     prev, expected_seq, checked = GENESIS, 1, 0
@@ -283,7 +285,7 @@ def verify_chain(
                 p.name,
                 "the link to the previous posting does not match",
             )
-        if chain_hash(prev, p) != p.hash:
+        if chain_hash(key, prev, p) != p.hash:
             return Verification(town, False, checked, prev, p.name, "the content was changed")
         prev, expected_seq = p.hash, expected_seq + 1
     last_seq = expected_seq - 1

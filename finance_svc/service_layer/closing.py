@@ -201,4 +201,4 @@ def verify_postings(uow: FinanceUnitOfWork, *, caller: Caller, town: str) -> Ver
     with uow:
         head = uow.repo.head(town)
         postings = uow.repo.postings(town)
-    return verify_chain(town, postings, head)
+    return verify_chain(uow.repo.key, town, postings, head)

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from finance_svc.adapters.repository import FinanceRepository
+from sgz_runtime.chain import ChainKey
 from sgz_runtime.errors import Aborted
 from sgz_runtime.uow import SqlUnitOfWork
 
@@ -15,11 +16,12 @@ from sgz_runtime.uow import SqlUnitOfWork
 class FinanceUnitOfWork(SqlUnitOfWork):
     repo: FinanceRepository
 
-    def __init__(self, factory: sessionmaker[Session]):
+    def __init__(self, factory: sessionmaker[Session], key: ChainKey):
         super().__init__(factory)
+        self._key = key
 
     def _open(self) -> None:
-        self.repo = FinanceRepository(self.session)
+        self.repo = FinanceRepository(self.session, self._key)
 
     def __exit__(
         self,

@@ -21,6 +21,7 @@ from finance_svc.domain.periods import PeriodState
 from finance_svc.domain.standards import CareLevel
 from finance_svc.service_layer import allocations, closing, commands, postings, settings
 from finance_svc.service_layer.unit_of_work import FinanceUnitOfWork
+from sgz_runtime.chain import ChainKey
 from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from sgz_runtime.i18n import use_locale
@@ -35,6 +36,9 @@ MAKER = Caller("users/maker", Role.CITY_FINANCE, ScopeLevel.CITY)
 CHECKER = Caller("users/checker", Role.CITY_FINANCE, ScopeLevel.CITY)
 CIVIL = Caller("users/civil", Role.CITY_CIVIL_AFFAIRS, ScopeLevel.CITY)
 CHIEF_B = Caller("users/chief-b", Role.STATION_CHIEF, ScopeLevel.TOWN, B)
+
+#: The chain key the postings are linked with in these tests (rule F5).
+CHAIN_KEY = ChainKey(b"finance test chain key")
 
 
 def clock() -> datetime:
@@ -52,7 +56,7 @@ def engine(database_url: Callable[[str], str]) -> Iterator[Engine]:
 @pytest.fixture
 def uow(engine: Engine) -> Callable[[], FinanceUnitOfWork]:
     factory = session_factory(engine)
-    return lambda: FinanceUnitOfWork(factory)
+    return lambda: FinanceUnitOfWork(factory, CHAIN_KEY)
 
 
 def _months(town: str, months: range, level: CareLevel, count: int) -> list[CareMonths]:
@@ -415,3 +419,22 @@ def test_f2_standard_below_the_floor_needs_a_reason(uow: Callable[[], FinanceUni
     assert draft.amount == Fen(12000)
     assert any("county decision 12" in w for w in draft.explanation.warnings)
     assert json.dumps(list(draft.explanation.warnings))
+
+
+def test_f5_a_posting_edited_behind_the_services_back_breaks_the_chain(
+    uow: Callable[[], FinanceUnitOfWork], engine: Engine
+) -> None:
+    """Someone who drops the triggers can edit a row, but not re-seal it without the key."""
+    allocate(uow)
+    pay(uow, A, Leg.CITY_TO_TOWN, 1000, "a-1")
+    pay(uow, A, Leg.TOWN_TO_STATION, 1000, "a-2")
+    assert closing.verify_postings(uow(), caller=MAKER, town=A).holds
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER postings_no_update"))
+        else:
+            conn.execute(text("DROP TRIGGER postings_append_only ON postings"))
+        conn.execute(text("UPDATE postings SET amount_fen = 1 WHERE town = 'towns/a' AND seq = 2"))
+    found = closing.verify_postings(uow(), caller=MAKER, town=A)
+    assert not found.holds
+    assert found.first_broken == "towns/a/periods/2026H1/postings/2"

@@ -25,6 +25,7 @@ from finance_svc.domain.standards import CareLevel
 from finance_svc.service_layer import allocations, closing, commands, postings
 from finance_svc.service_layer import settings as finance_settings
 from finance_svc.service_layer.unit_of_work import FinanceUnitOfWork
+from sgz_runtime.chain import ChainKey
 from sgz_runtime.db import make_engine, migrate, session_factory
 from sgz_runtime.errors import DomainError
 from sgz_runtime.identity import Caller, Role, ScopeLevel
@@ -37,6 +38,9 @@ MAKER = Caller("users/maker", Role.CITY_FINANCE, ScopeLevel.CITY)
 CHECKER = Caller("users/checker", Role.CITY_FINANCE, ScopeLevel.CITY)
 CIVIL = Caller("users/civil", Role.CITY_CIVIL_AFFAIRS, ScopeLevel.CITY)
 COUNTER = itertools.count()
+
+#: The chain key the postings are linked with in these tests (rule F5).
+CHAIN_KEY = ChainKey(b"finance test chain key")
 
 
 def clock() -> datetime:
@@ -52,7 +56,7 @@ def uow_and_engine(
     factory = session_factory(engine)
 
     def uow() -> FinanceUnitOfWork:
-        return FinanceUnitOfWork(factory)
+        return FinanceUnitOfWork(factory, CHAIN_KEY)
 
     finance_settings.create_minimum_wage(
         commands.CreateMinimumWage(effective_from=date(2025, 1, 1), monthly=Fen(249000)),

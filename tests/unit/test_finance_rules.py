@@ -40,11 +40,13 @@ from finance_svc.domain.standards import (
     floors_of,
     standard_on,
 )
+from sgz_runtime.chain import ChainKey
 from sgz_runtime.errors import FailedPrecondition, InvalidArgument
 from sgz_runtime.i18n import use_locale
 from sgz_runtime.money import Fen
 
 NOW = datetime(2026, 7, 2, 1, 0, tzinfo=UTC)
+KEY = ChainKey(b"finance unit test key")
 WAGE_2025 = MinimumWage(date(2025, 1, 1), Fen(249000))
 
 
@@ -291,8 +293,11 @@ def test_f5_the_chain_shows_a_changed_posting() -> None:
     from dataclasses import replace
 
     first = replace(first, seq=1, prev_hash="0" * 64)
-    first = replace(first, hash=chain_hash("0" * 64, first))
-    assert verify_chain("towns/a", [first], (1, first.hash)).holds
+    first = replace(first, hash=chain_hash(KEY, "0" * 64, first))
+    assert verify_chain(KEY, "towns/a", [first], (1, first.hash)).holds
     edited = replace(first, amount=Fen(1))
-    found = verify_chain("towns/a", [edited], (1, first.hash))
+    found = verify_chain(KEY, "towns/a", [edited], (1, first.hash))
+    # Re-sealed with a key the service does not hold: still caught.
+    forged = replace(edited, hash=chain_hash(ChainKey(b"another key"), "0" * 64, edited))
+    assert not verify_chain(KEY, "towns/a", [forged], (1, forged.hash)).holds
     assert not found.holds and found.problem == "the content was changed"
