@@ -150,7 +150,7 @@ def seed(stack: Stack, persons: int) -> tuple[str, list[str]]:
         roster.CreateTown(
             rpb.CreateTownRequest(
                 town=rpb.Town(
-                    display_name="城东镇", administrative_code="320621", kind=rpb.TOWN_KIND_TOWN
+                    display_name="城东镇", administrative_code="320621100", kind=rpb.TOWN_KIND_TOWN
                 ),
                 town_id="chengdong",
             ),

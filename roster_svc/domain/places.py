@@ -7,9 +7,11 @@ import re
 from dataclasses import dataclass
 
 from sgz_runtime.errors import FieldViolation, InvalidArgument
+from sgz_runtime.i18n import tr
 from sgz_runtime.pii.phones import normalise_phone
 
-_ADMIN_CODE = re.compile(r"^\d{6}$")
+#: A town's statistical division code: its county's 6 digits and 3 of its own.
+_TOWN_CODE = re.compile(r"^\d{9}$")
 
 
 class TownKind(enum.Enum):
@@ -56,24 +58,30 @@ class Village:
 def check_town(town: Town, prefix: str = "town.") -> None:
     violations: list[FieldViolation] = []
     if not town.display_name.strip():
-        violations.append(FieldViolation(prefix + "display_name", "must not be blank"))
-    if not _ADMIN_CODE.match(town.administrative_code):
+        violations.append(FieldViolation(prefix + "display_name", tr("enter the town's name")))
+    if not _TOWN_CODE.match(town.administrative_code):
         violations.append(
-            FieldViolation(prefix + "administrative_code", "must be the 6-digit division code")
+            FieldViolation(
+                prefix + "administrative_code",
+                tr(
+                    "enter the town's 9-digit statistical division code (the county's 6 digits "
+                    "and 3 of the town's own, e.g. 320621100)"
+                ),
+            )
         )
     if violations:
-        raise InvalidArgument("the town is not valid", violations)
+        raise InvalidArgument.of(violations)
 
 
 def check_village(village: Village, prefix: str = "village.") -> None:
     """Checks the fields and normalises the contact phone in place."""
     violations: list[FieldViolation] = []
     if not village.display_name.strip():
-        violations.append(FieldViolation(prefix + "display_name", "must not be blank"))
+        violations.append(FieldViolation(prefix + "display_name", tr("enter the village's name")))
     if village.contact_phone:
         try:
             village.contact_phone = normalise_phone(village.contact_phone)
         except ValueError as exc:
             violations.append(FieldViolation(prefix + "contact.phone", str(exc)))
     if violations:
-        raise InvalidArgument("the village is not valid", violations)
+        raise InvalidArgument.of(violations)

@@ -6,21 +6,30 @@ from roster_svc.domain.places import Town, Village, check_town, check_village
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names, paging
 from sgz_runtime.errors import Aborted, AlreadyExists, NotFound, PermissionDenied
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, ScopeLevel
 
 
 def create_town(uow: RosterUnitOfWork, caller: Caller, town: Town) -> Town:
     if caller.scope_level is not ScopeLevel.CITY:
-        raise PermissionDenied("only a city-wide caller creates towns")
+        raise PermissionDenied(tr("only a city-wide caller creates towns"))
     names.check_id("town_id", town.id)
     check_town(town)
     with uow:
         if uow.towns.get(town.id) is not None:
             raise AlreadyExists(town.name)
-        if uow.towns.get_by_code(town.administrative_code) is not None:
+        holder = uow.towns.get_by_code(town.administrative_code)
+        if holder is not None:
+            # Name the town that has the code (issue 7): that is the one to look at.
             raise AlreadyExists(
-                town.name,
-                message=f"a town with administrative code {town.administrative_code} exists",
+                holder.name,
+                message=tr(
+                    "the code {code} is already {holder}'s ({holder_name}); check the town's "
+                    "9-digit code",
+                    code=town.administrative_code,
+                    holder=holder.name,
+                    holder_name=holder.display_name,
+                ),
             )
         uow.towns.add(town)
         uow.commit()
@@ -106,7 +115,13 @@ def update_village(
         if village is None:
             raise NotFound(changes.name)
         if etag and etag != str(village.version):
-            raise Aborted(f"{changes.name} changed since it was read (etag {village.version})")
+            raise Aborted(
+                tr(
+                    "{name} changed since it was read (etag {version})",
+                    name=changes.name,
+                    version=village.version,
+                )
+            )
         if "display_name" in fields:
             village.display_name = changes.display_name
         if "contact" in fields:

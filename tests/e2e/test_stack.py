@@ -35,13 +35,13 @@ def _unique(prefix: str) -> str:
 
 
 def _create_town(client: httpx.Client, town_id: str, display_name: str) -> httpx.Response:
-    """A town with a fresh id and a fresh 6-digit division code (both must be unique)."""
+    """A town with a fresh id and a fresh 9-digit division code (both must be unique)."""
     return client.post(
         "/v1/towns",
         params={"townId": town_id},
         json={
             "displayName": display_name,
-            "administrativeCode": str(uuid.uuid4().int % 1_000_000).zfill(6),
+            "administrativeCode": str(uuid.uuid4().int % 1_000_000_000).zfill(9),
             "kind": "TOWN_KIND_TOWN",
         },
     )

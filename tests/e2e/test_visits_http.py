@@ -64,7 +64,7 @@ def test_a_visit_with_an_unsafe_house_is_escalated_and_due_is_computed(
             params={"townId": town_id},
             json={
                 "displayName": "城东镇",
-                "administrativeCode": str(uuid.uuid4().int % 1_000_000).zfill(6),
+                "administrativeCode": str(uuid.uuid4().int % 1_000_000_000).zfill(9),
                 "kind": "TOWN_KIND_TOWN",
             },
         )

@@ -14,7 +14,7 @@ from hr_svc.app import build as build_hr
 from roster_svc.app import build as build_roster
 from sgz_runtime.config import Settings
 
-TOWN = {"displayName": "城东镇", "administrativeCode": "320621", "kind": "TOWN_KIND_TOWN"}
+TOWN = {"displayName": "城东镇", "administrativeCode": "320621100", "kind": "TOWN_KIND_TOWN"}
 
 
 pytestmark = pytest.mark.anyio
@@ -72,7 +72,7 @@ async def test_empty_list_comes_back_as_an_empty_array(client: httpx.AsyncClient
 
 async def test_towns_are_paged_through_the_query_string(client: httpx.AsyncClient) -> None:
     for i, town_id in enumerate(["c-town", "a-town", "b-town"]):
-        await create_town(client, town_id, administrativeCode=f"32062{i}")
+        await create_town(client, town_id, administrativeCode=f"3206211{i:02d}")
     first = (await client.get("/v1/towns", params={"pageSize": 2})).json()
     assert [t["name"] for t in first["towns"]] == ["towns/a-town", "towns/b-town"]
     rest = (
@@ -145,9 +145,9 @@ async def test_worker_for_an_unknown_town_is_refused_naming_worker_town(
     ("body", "field"),
     [
         (b'{"displayName": "\xe5\x9f\x8e', "town"),  # malformed JSON
-        (b'{"displayName": "x", "administrativeCode": "320621", "foo": 1}', "town.foo"),
-        (b'{"displayName": 5, "administrativeCode": "320621"}', "town.display_name"),
-        (b'{"displayName": "x", "administrativeCode": "320621", "kind": "CITY"}', "town.kind"),
+        (b'{"displayName": "x", "administrativeCode": "320621100", "foo": 1}', "town.foo"),
+        (b'{"displayName": 5, "administrativeCode": "320621100"}', "town.display_name"),
+        (b'{"displayName": "x", "administrativeCode": "320621100", "kind": "CITY"}', "town.kind"),
         (b'{"displayName": "x", "kind": "TOWN_KIND_TOWN"}', "town.administrative_code"),
         (b'["not", "an", "object"]', "town"),
     ],

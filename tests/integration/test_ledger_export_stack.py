@@ -106,7 +106,7 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
     roster.CreateTown(
         rpb.CreateTownRequest(
             town=rpb.Town(
-                display_name="城东镇", administrative_code="320621", kind=rpb.TOWN_KIND_TOWN
+                display_name="城东镇", administrative_code="320621100", kind=rpb.TOWN_KIND_TOWN
             ),
             town_id="chengdong",
         ),

@@ -74,7 +74,7 @@ def stack(start_service: Any, settings: Any) -> Iterator[tuple[str, Any, Any]]:
     stub.CreateTown(
         pb.CreateTownRequest(
             town=pb.Town(
-                display_name="城东镇", administrative_code="320621", kind=pb.TOWN_KIND_TOWN
+                display_name="城东镇", administrative_code="320621100", kind=pb.TOWN_KIND_TOWN
             ),
             town_id="chengdong",
         ),

@@ -88,7 +88,7 @@ def services(start_service, settings, database_url, monkeypatch) -> Iterator[Any
     hr_channel = grpc.insecure_channel(f"127.0.0.1:{hr_port}")
     roster = roster_pb2_grpc.RosterServiceStub(roster_channel)
     hr = hr_pb2_grpc.HrServiceStub(hr_channel)
-    for town_id, code in (("chengdong", "320621"), ("xicheng", "320682")):
+    for town_id, code in (("chengdong", "320621100"), ("xicheng", "320682100")):
         roster.CreateTown(
             pb.CreateTownRequest(
                 town=pb.Town(

@@ -46,7 +46,7 @@ def services(start_service, settings, database_url, monkeypatch) -> Iterator[Any
     roster.CreateTown(
         pb.CreateTownRequest(
             town=pb.Town(
-                display_name="城东镇", administrative_code="320621", kind=pb.TOWN_KIND_TOWN
+                display_name="城东镇", administrative_code="320621100", kind=pb.TOWN_KIND_TOWN
             ),
             town_id="chengdong",
         ),

@@ -107,7 +107,7 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
     hr = hr_pb2_grpc.HrServiceStub(hr_channel)
     roster.CreateTown(
         rpb.CreateTownRequest(
-            town=rpb.Town(display_name="城东镇", administrative_code="320621", kind=1),
+            town=rpb.Town(display_name="城东镇", administrative_code="320621100", kind=1),
             town_id="chengdong",
         ),
         metadata=CITY,

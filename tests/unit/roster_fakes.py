@@ -54,8 +54,17 @@ class FakeTowns:
     def __init__(self, state: State):
         self.s = state
 
+    def add(self, town: Town) -> None:
+        self.s.towns[town.id] = town
+
     def get(self, town_id: str) -> Town | None:
         return self.s.towns.get(town_id)
+
+    def get_by_code(self, administrative_code: str) -> Town | None:
+        return next(
+            (t for t in self.s.towns.values() if t.administrative_code == administrative_code),
+            None,
+        )
 
     def list(self, after: str | None, limit: int) -> list[Town]:
         return [self.s.towns[k] for k in sorted(self.s.towns) if after is None or k > after][:limit]

@@ -49,7 +49,7 @@ class FakeImports:
         self.s = store
 
     def towns(self) -> list[tuple[str, str, str]]:
-        return [("chengdong", "320621", "城东镇"), ("xicheng", "320622", "西城街道")]
+        return [("chengdong", "320621100", "城东镇"), ("xicheng", "320622100", "西城街道")]
 
     def villages_of(self, town_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         known = {"chengdong": [("xinhua", "新华村")], "xicheng": [("hexi", "河西村")]}
@@ -105,7 +105,7 @@ class FakeImports:
 class FakeTowns:
     def get(self, town_id: str) -> Town | None:
         if town_id in ("chengdong", "xicheng"):
-            return Town(town_id, town_id, "320621", TownKind.TOWN)
+            return Town(town_id, town_id, "320621100", TownKind.TOWN)
         return None
 
 
@@ -216,7 +216,7 @@ def test_r2_a_person_of_another_town_is_not_imported_here() -> None:
 
 def test_a_city_wide_batch_names_towns_in_the_callers_scope_only() -> None:
     uow = Uow()
-    rows = [row(2, town="城东镇"), row(3, ID_B, town="320622", village="河西村")]
+    rows = [row(2, town="城东镇"), row(3, ID_B, town="320622100", village="河西村")]
     assert run(uow, *rows, parent="towns/-").created == 2
     town_caller = Caller("u", Role.TOWN_HEAD, ScopeLevel.TOWN, "towns/xicheng")
     outside = run(Uow(), row(2, town="城东镇"), caller=town_caller, parent="towns/-")
