@@ -35,7 +35,9 @@ def test_town_is_created_read_and_listed(roster) -> None:
 
 def test_towns_are_paged_in_id_order(roster) -> None:
     for i, tid in enumerate(["c-town", "a-town", "b-town"]):
-        roster.CreateTown(pb.CreateTownRequest(town=_town(f"3206211{i:02d}"), town_id=tid), metadata=CITY)
+        roster.CreateTown(
+            pb.CreateTownRequest(town=_town(f"3206211{i:02d}"), town_id=tid), metadata=CITY
+        )
     first = roster.ListTowns(pb.ListTownsRequest(page_size=2), metadata=CITY)
     assert [t.name for t in first.towns] == ["towns/a-town", "towns/b-town"]
     rest = roster.ListTowns(

@@ -128,7 +128,9 @@ def test_request_id_and_caller_cross_services(start_service, caplog) -> None:
         roster_pb2.CreateTownRequest(
             town_id="chengdong",
             town=roster_pb2.Town(
-                display_name="城东镇", administrative_code="320621100", kind=roster_pb2.TOWN_KIND_TOWN
+                display_name="城东镇",
+                administrative_code="320621100",
+                kind=roster_pb2.TOWN_KIND_TOWN,
             ),
         ),
         metadata=CITY,
