@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from roster_svc.domain.persons import CareLevel
 from roster_svc.domain.workdays import CalendarBasis
 from sgz_runtime.errors import FieldViolation, InvalidArgument
+from sgz_runtime.i18n import tr
 
 #: The six indicators of R3, in the order of the 特困人员认定办法.
 INDICATORS: tuple[str, ...] = (
@@ -61,16 +62,18 @@ def check_assessment(
     """Rule R3: all six answered, a named assessor, a date not in the future; the level it
     derives (never typed in)."""
     violations = [
-        FieldViolation(prefix + i, "must be answered (one of the six indicators)", "R3")
+        FieldViolation(prefix + i, tr("must be answered (one of the six indicators)"), "R3")
         for i, answer in assessment.answers().items()
         if answer is None
     ]
     if not assessment.assessor.strip():
-        violations.append(FieldViolation(prefix + "assessor", "must name the third party", "R3"))
+        violations.append(
+            FieldViolation(prefix + "assessor", tr("must name the third party"), "R3")
+        )
     if assessment.assessment_date > today:
-        violations.append(FieldViolation(prefix + "assessment_date", "is in the future", "R3"))
+        violations.append(FieldViolation(prefix + "assessment_date", tr("is in the future"), "R3"))
     if violations:
-        raise InvalidArgument("the assessment is not valid", violations, rule="R3")
+        raise InvalidArgument(tr("the assessment is not valid"), violations, rule="R3")
     answered = {k: bool(v) for k, v in assessment.answers().items()}
     return care_level_of(answered)
 

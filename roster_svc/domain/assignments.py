@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sgz_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from sgz_runtime.i18n import tr
 
 
 @dataclass
@@ -67,7 +68,7 @@ class MissingReason(enum.Enum):
 def check_worker_name(field: str, worker: str) -> None:
     parts = worker.split("/")
     if len(parts) != 2 or parts[0] != "workers" or not parts[1]:
-        raise InvalidArgument.field(field, "must be a worker name, workers/{worker}")
+        raise InvalidArgument.field(field, tr("must be a worker name such as workers/w1"))
 
 
 def check_worker_town(field: str, worker: str, worker_town: str | None, town: str) -> None:
@@ -75,11 +76,20 @@ def check_worker_town(field: str, worker: str, worker_town: str | None, town: st
     if worker_town is None:
         # HR hides workers outside the caller's scope: unknown, or of another town.
         raise InvalidArgument.field(
-            field, f"{worker} is not a worker HR knows in {town}", rule="R5"
+            field,
+            tr("{worker} is not a worker HR knows in {town}", worker=worker, town=town),
+            rule="R5",
         )
     if worker_town != town:
         raise FailedPrecondition(
-            f"{field}: {worker} works for {worker_town}, not {town}", rule="R5"
+            tr(
+                "{field}: {worker} works for {worker_town}, not {town}",
+                field=field,
+                worker=worker,
+                worker_town=worker_town,
+                town=town,
+            ),
+            rule="R5",
         )
 
 
@@ -89,8 +99,13 @@ def check_assignment_order(history: Sequence[Assignment], assignment: Assignment
         latest = max(history, key=lambda a: a.start_date)
         if assignment.start_date <= latest.start_date:
             raise FailedPrecondition(
-                f"the person is assigned from {latest.start_date}; a new assignment must "
-                "start after it",
+                tr(
+                    (
+                        "the person is assigned from {start_date}; a new assignment must start "
+                        "after it"
+                    ),
+                    start_date=latest.start_date,
+                ),
                 rule="R6",
             )
 
@@ -98,13 +113,13 @@ def check_assignment_order(history: Sequence[Assignment], assignment: Assignment
 def check_substitution(substitution: Substitution, prefix: str = "substitution.") -> None:
     violations: list[FieldViolation] = []
     if substitution.end_date <= substitution.start_date:
-        violations.append(FieldViolation(prefix + "end_date", "must be after start_date"))
+        violations.append(FieldViolation(prefix + "end_date", tr("must be after start_date")))
     if substitution.substitute == substitution.worker:
         violations.append(
-            FieldViolation(prefix + "substitute", "must be another worker than the absent one")
+            FieldViolation(prefix + "substitute", tr("must be another worker than the absent one"))
         )
     if violations:
-        raise InvalidArgument("the substitution is not valid", violations)
+        raise InvalidArgument(tr("the substitution is not valid"), violations)
 
 
 def check_substitution_overlap(existing: Sequence[Substitution], new: Substitution) -> None:
@@ -112,7 +127,12 @@ def check_substitution_overlap(existing: Sequence[Substitution], new: Substituti
     for s in existing:
         if s.start_date < new.end_date and new.start_date < s.end_date:
             raise FailedPrecondition(
-                f"{new.worker} already has a substitute from {s.start_date} to {s.end_date}",
+                tr(
+                    "{worker} already has a substitute from {start_date} to {end_date}",
+                    worker=new.worker,
+                    start_date=s.start_date,
+                    end_date=s.end_date,
+                ),
                 rule="R6",
             )
 

@@ -14,9 +14,22 @@ from dataclasses import dataclass, field
 from roster_svc.domain.assessments import INDICATORS, care_level_of
 from roster_svc.domain.persons import CareLevel
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.i18n import Text, tr
 from sgz_runtime.pii.phones import fast_phone
 from sgz_runtime.pii.resident_id import ResidentId
 from sgz_runtime.pii.resident_id import parse as parse_resident_id
+
+#: Why a row is refused: a catalog text, a plain string, or the ValueError that says it.
+Reason = str | Text | BaseException
+
+
+def said(reason: Reason) -> str:
+    """A reason in the reader's language: the caller's locale while a call is served, so an
+    import report reads in Chinese by default and in English on request."""
+    if isinstance(reason, BaseException):
+        reason = reason.args[0] if reason.args else str(reason)
+    return reason.render() if isinstance(reason, Text) else str(reason)
+
 
 #: The most rows one import call takes.
 MAX_BATCH = 5000
@@ -113,7 +126,9 @@ def parse_answer(text: str) -> bool | None:
         return None
     if value in _ANSWERS:
         return _ANSWERS[value]
-    raise ValueError(f"is not an answer (是/否, 能/不能, √/×, 1/0): {text.strip()[:20]!r}")
+    raise ValueError(
+        tr("is not an answer (是/否, 能/不能, √/×, 1/0): {value}", value=repr(text.strip()[:20]))
+    )
 
 
 def parse_date(text: str) -> dt.date:
@@ -127,7 +142,7 @@ def parse_date(text: str) -> dt.date:
         value = value.split(" ")[0].split("T")[0]
         found = _DATE.match(value)
     if found is None:
-        raise ValueError(f"is not a date (YYYY-MM-DD): {text.strip()[:20]!r}")
+        raise ValueError(tr("is not a date (YYYY-MM-DD): {value}", value=repr(text.strip()[:20])))
     return dt.date(int(found[1]), int(found[2]), int(found[3]))
 
 
@@ -148,11 +163,13 @@ class VillageIndex:
         if key in self._by_name:
             found = self._by_name[key]
             if found is None:
-                raise ValueError(f"{key} names two villages of the town; use the village id")
+                raise ValueError(
+                    tr("{key} names two villages of the town; use the village id", key=key)
+                )
             return found
         if key in self._ids:
             return key
-        raise ValueError(f"{key} is not a village of the town in the roster")
+        raise ValueError(tr("{key} is not a village of the town in the roster", key=key))
 
 
 class TownIndex:
@@ -173,10 +190,10 @@ class TownIndex:
     def find(self, text: str) -> str:
         key = text.strip()
         if key not in self._by_key:
-            raise ValueError(f"{key} is not a town you may import into")
+            raise ValueError(tr("{key} is not a town you may import into", key=key))
         found = self._by_key[key]
         if found is None:
-            raise ValueError(f"{key} names two towns; use the administrative code")
+            raise ValueError(tr("{key} names two towns; use the administrative code", key=key))
         return found
 
 
@@ -223,27 +240,31 @@ def _check_row(
 ) -> ValidRow | None:
     n = row.row_number
 
-    def bad(field: str, reason: str, rule: str = "") -> None:
-        problems.append(Problem(n, field, reason, rule))
+    def bad(field: str, reason: Reason, rule: str = "") -> None:
+        problems.append(Problem(n, field, said(reason), rule))
 
     name = row.display_name.strip()
     if not name:
-        bad("display_name", "must not be blank", "R1")
+        bad("display_name", tr("must not be blank"), "R1")
     elif len(name) > 100:
-        bad("display_name", "is over 100 characters", "R1")
+        bad("display_name", tr("is over 100 characters"), "R1")
     resident: ResidentId | None = None
     if not row.id_number.strip():
-        bad("id_number", "must not be blank", "R2")
+        bad("id_number", tr("must not be blank"), "R2")
     else:
         try:
             resident = parse_resident_id(row.id_number, today, field="id_number")
         except InvalidArgument as exc:
             for v in exc.violations:
-                bad("id_number", str(v.description), v.rule or "R2")
+                bad("id_number", v.description, v.rule or "R2")
     if resident is not None:
         first = seen.get(resident.number)
         if first is not None:
-            bad("id_number", f"is the same ID number as row {first} (one ID, one person)", "R2")
+            bad(
+                "id_number",
+                tr("is the same ID number as row {first} (one ID, one person)", first=first),
+                "R2",
+            )
             resident = None
         else:
             seen[resident.number] = n
@@ -252,29 +273,29 @@ def _check_row(
     town_id = places.fixed_town or ""
     if places.towns is not None:
         if not row.town.strip():
-            bad("town", "must not be blank in a file spanning towns", "R1")
+            bad("town", tr("must not be blank in a file spanning towns"), "R1")
         else:
             try:
                 town_id = places.towns.find(row.town)
             except ValueError as exc:
-                bad("town", str(exc), "R1")
+                bad("town", exc, "R1")
     village_id = ""
     if not row.village.strip():
-        bad("village", "must not be blank", "R1")
+        bad("village", tr("must not be blank"), "R1")
     elif town_id:
         try:
             village_id = places.villages.get(town_id, _NO_VILLAGES).find(row.village)
         except ValueError as exc:
-            bad("village", str(exc), "R1")
+            bad("village", exc, "R1")
     address = row.address.strip()
     if len(address) > 200:
-        bad("address", "is over 200 characters", "R1")
+        bad("address", tr("is over 200 characters"), "R1")
     phone = row.phone.strip()
     if phone:
         try:
             phone = fast_phone(phone)
         except ValueError as exc:
-            bad("phone", str(exc), "R1")
+            bad("phone", exc, "R1")
     assessment = _assessment(row, today, defaults, bad)
     if problems or resident is None:
         return None
@@ -285,7 +306,7 @@ def _assessment(
     row: ImportRow,
     today: dt.date,
     defaults: ImportDefaults,
-    report: Callable[[str, str, str], None],
+    report: Callable[[str, Reason, str], None],
 ) -> ImportedAssessment | None:
     """Rule R3: the six answers all given or all empty; given, they need an assessor and a
     date (from the row, else the file's defaults); the level is derived, never read."""
@@ -298,30 +319,30 @@ def _assessment(
         try:
             answer = parse_answer(text)
         except ValueError as exc:
-            report(indicator, str(exc), "R3")
+            report(indicator, exc, "R3")
             ok = False
             continue
         if answer is None:
-            report(indicator, "must be answered: the six indicators go together", "R3")
+            report(indicator, tr("must be answered: the six indicators go together"), "R3")
             ok = False
         else:
             answers[indicator] = answer
     assessor = row.assessor.strip() or defaults.assessor.strip()
     if not assessor:
-        report("assessor", "must name the third-party assessor (or pass --assessor)", "R3")
+        report("assessor", tr("must name the third-party assessor (or pass --assessor)"), "R3")
         ok = False
     when: dt.date | None = defaults.assessed_date
     if row.assessed_date.strip():
         try:
             when = parse_date(row.assessed_date)
         except ValueError as exc:
-            report("assessed_date", str(exc), "R3")
+            report("assessed_date", exc, "R3")
             return None
     if when is None:
-        report("assessed_date", "must give the assessment date (or pass --assessed-on)", "R3")
+        report("assessed_date", tr("must give the assessment date (or pass --assessed-on)"), "R3")
         ok = False
     elif when > today:
-        report("assessed_date", "is in the future", "R3")
+        report("assessed_date", tr("is in the future"), "R3")
         ok = False
     if not ok or when is None:
         return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from sgz_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from sgz_runtime.i18n import Text, tr
 from sgz_runtime.pii.phones import normalise_phone
 from sgz_runtime.pii.resident_id import Gender
 
@@ -30,6 +31,16 @@ class CareLevel(enum.Enum):
     SELF_CARE = "self_care"
     PARTIAL = "partial"
     FULL_LOSS = "full_loss"
+
+
+#: How a status is named in messages (rule R6).
+STATUS_TEXT: dict[PersonStatus, Text] = {
+    PersonStatus.DISPERSED: tr("supported at home (dispersed)"),
+    PersonStatus.IN_INSTITUTION: tr("in a care institution"),
+    PersonStatus.HOSPITALISED: tr("in hospital"),
+    PersonStatus.DECEASED: tr("deceased"),
+    PersonStatus.EXITED: tr("no longer supported"),
+}
 
 
 @dataclass
@@ -88,11 +99,13 @@ def check_person(person: Person, prefix: str = "person.") -> None:
     """Checks the free fields (R1) and normalises the phone in place."""
     violations: list[FieldViolation] = []
     if not person.display_name.strip():
-        violations.append(FieldViolation(prefix + "display_name", "must not be blank", "R1"))
+        violations.append(FieldViolation(prefix + "display_name", tr("must not be blank"), "R1"))
     elif len(person.display_name) > 100:
-        violations.append(FieldViolation(prefix + "display_name", "is over 100 characters", "R1"))
+        violations.append(
+            FieldViolation(prefix + "display_name", tr("is over 100 characters"), "R1")
+        )
     if len(person.address) > 200:
-        violations.append(FieldViolation(prefix + "address", "is over 200 characters", "R1"))
+        violations.append(FieldViolation(prefix + "address", tr("is over 200 characters"), "R1"))
     if person.phone:
         try:
             person.phone = normalise_phone(person.phone)
@@ -100,7 +113,7 @@ def check_person(person: Person, prefix: str = "person.") -> None:
             violations.append(FieldViolation(prefix + "phone", str(exc), "R1"))
     if violations:
         rule = violations[0].rule
-        raise InvalidArgument("the person is not valid", violations, rule=rule)
+        raise InvalidArgument(tr("the person is not valid"), violations, rule=rule)
 
 
 def check_status_change(history: Sequence[StatusChange], change: StatusChange) -> None:
@@ -110,15 +123,25 @@ def check_status_change(history: Sequence[StatusChange], change: StatusChange) -
     latest = max(history, key=lambda c: c.effective_date)
     if change.effective_date <= latest.effective_date:
         raise FailedPrecondition(
-            f"the status is recorded from {latest.effective_date}; a change must take effect "
-            "after it (history is never rewritten, and periods may not overlap)",
+            tr(
+                (
+                    "the status is recorded from {effective_date}; a change must take "
+                    "effect after it (history is never rewritten, and periods may not "
+                    "overlap)"
+                ),
+                effective_date=latest.effective_date,
+            ),
             rule="R6",
         )
     if latest.status is PersonStatus.DECEASED:
-        raise FailedPrecondition("the person is deceased; no later status applies", rule="R6")
+        raise FailedPrecondition(tr("the person is deceased; no later status applies"), rule="R6")
     if latest.status is change.status:
         raise FailedPrecondition(
-            f"the person is already {change.status.value} from {latest.effective_date}",
+            tr(
+                "the person is already {status} from {effective_date}; record only a change",
+                status=STATUS_TEXT[change.status],
+                effective_date=latest.effective_date,
+            ),
             rule="R6",
         )
 

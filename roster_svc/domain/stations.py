@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sgz_runtime.errors import FieldViolation, InvalidArgument
+from sgz_runtime.i18n import tr
 
 # 统一社会信用代码 (GB 32100-2015): 18 characters, no I, O, S, V or Z.
 _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -108,14 +109,14 @@ def check_station(station: Station, today: date, prefix: str = "station.") -> No
     if station.registered_date is not None and station.registered_date > today:
         violations.append(
             FieldViolation(
-                prefix + "registration.registered_date", "must not be in the future", "S1"
+                prefix + "registration.registered_date", tr("must not be in the future"), "S1"
             )
         )
     if station.registration_number and not _CREDIT_CODE.match(station.registration_number):
         violations.append(
             FieldViolation(
                 prefix + "registration.registration_number",
-                "must be an 18-character unified social credit code (统一社会信用代码)",
+                tr("must be an 18-character unified social credit code (统一社会信用代码)"),
                 "S1",
             )
         )
@@ -123,7 +124,7 @@ def check_station(station: Station, today: date, prefix: str = "station.") -> No
         violations.append(
             FieldViolation(
                 prefix + "registration.legal_representative",
-                "must be a worker name, workers/{worker}",
+                tr("must be a worker name such as workers/w1"),
                 "S1",
             )
         )
@@ -131,19 +132,21 @@ def check_station(station: Station, today: date, prefix: str = "station.") -> No
         violations.append(
             FieldViolation(
                 prefix + "registration.legal_representative",
-                "a registered station has a legal representative, the station chief",
+                tr("a registered station has a legal representative, the station chief"),
                 "S1",
             )
         )
     area = station.office_area_m2
     if area is not None and (math.isnan(area) or area <= 0 or area > 100_000):
         violations.append(
-            FieldViolation(prefix + "office_area_square_metres", "must be a positive area", "S2")
+            FieldViolation(
+                prefix + "office_area_square_metres", tr("must be a positive area"), "S2"
+            )
         )
     if any(not p.strip() for p in station.projects):
-        violations.append(FieldViolation(prefix + "projects", "must not hold blank names"))
+        violations.append(FieldViolation(prefix + "projects", tr("must not hold blank names")))
     if violations:
-        raise InvalidArgument("the station is not valid", violations)
+        raise InvalidArgument(tr("the station is not valid"), violations)
 
 
 class Timeliness(enum.Enum):

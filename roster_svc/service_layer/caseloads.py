@@ -24,6 +24,7 @@ from roster_svc.service_layer.persons import WRITERS, Deps, load_for_write, load
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names, paging
 from sgz_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 
 #: Who names substitutes: the station chief, or the town head who runs the station.
@@ -64,9 +65,15 @@ def create_assignment(
         status = as_of(status_spans(uow.history.statuses([person.id])), start_date)
         if status is not PersonStatus.DISPERSED:
             raise FailedPrecondition(
-                f"{person.name} is not dispersed on {start_date} "
-                f"({status.value if status else 'not on the roster'}); only dispersed persons "
-                "are assigned a worker",
+                tr(
+                    (
+                        "{name} is not dispersed on {start_date} ({value}); only dispersed "
+                        "persons are assigned a worker"
+                    ),
+                    name=person.name,
+                    start_date=start_date,
+                    value=status.value if status else "not on the roster",
+                ),
                 rule="R1",
             )
         assignment = Assignment(uuid.uuid4().hex, person.id, worker, start_date)
@@ -86,7 +93,7 @@ def list_assignments(
     if page.after is not None:
         parts = page.after.split("|")
         if len(parts) != 3:
-            raise InvalidArgument.field("page_token", "is not a token this method issued")
+            raise InvalidArgument.field("page_token", tr("is not a token this method issued"))
         after = (parts[0], parts[1], parts[2])
     with uow:
         town_id = _town(uow, caller, parent)
@@ -166,10 +173,10 @@ def create_agreement(
     check_worker_name("agreement.worker", agreement.worker)
     if not agreement.document_reference.strip():
         raise InvalidArgument.field(
-            "agreement.document_reference", "must say where the signed document is", rule="R5"
+            "agreement.document_reference", tr("must say where the signed document is"), rule="R5"
         )
     if agreement.signed_date > deps.today:
-        raise InvalidArgument.field("agreement.signed_date", "is in the future", rule="R5")
+        raise InvalidArgument.field("agreement.signed_date", tr("is in the future"), rule="R5")
     with uow:
         view = load_for_write(uow, caller, parent, deps.today, WRITERS)
         person = view.person
@@ -178,8 +185,14 @@ def create_agreement(
         )
         if assigned != agreement.worker:
             raise FailedPrecondition(
-                f"agreement.worker: {agreement.worker} is not the worker assigned to "
-                f"{person.name} on {agreement.signed_date} ({assigned or 'none'})",
+                tr(
+                    "agreement.worker: {worker} is not the worker assigned to {name} on "
+                    "{signed_date} ({value})",
+                    worker=agreement.worker,
+                    name=person.name,
+                    signed_date=agreement.signed_date,
+                    value=assigned or "none",
+                ),
                 rule="R5",
             )
         agreement.id = uuid.uuid4().hex

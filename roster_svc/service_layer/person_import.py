@@ -38,6 +38,7 @@ from roster_svc.domain.persons import PersonStatus
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names
 from sgz_runtime.errors import Aborted, InvalidArgument, NotFound
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, Role
 from sgz_runtime.pii.vault import IdVault
 
@@ -78,7 +79,9 @@ def import_persons(
 ) -> ImportResult:
     (town_id,) = names.parse("parent", parent, "towns")
     if len(rows) > MAX_BATCH:
-        raise InvalidArgument.field("rows", f"at most {MAX_BATCH} rows per call")
+        raise InvalidArgument.field(
+            "rows", tr("at most {MAX_BATCH} rows per call", MAX_BATCH=MAX_BATCH)
+        )
     caller.require_role(*_IMPORTERS)
     with uow:
         repo = uow.imports
@@ -105,8 +108,10 @@ def import_persons(
                 # Rule R2 across the batches of one file (the staging table's unique key).
                 raise InvalidArgument.field(
                     "rows",
-                    "an ID number of this batch was staged by an earlier batch of the same "
-                    "import (one ID, one person); nothing of this batch was staged",
+                    tr(
+                        "an ID number of this batch was staged by an earlier batch of the same "
+                        "import (one ID, one person); nothing of this batch was staged"
+                    ),
                     rule="R2",
                 ) from None
         else:
@@ -129,7 +134,7 @@ _IMPORT_ID = re.compile(r"^[A-Za-z0-9]{16,64}$")
 
 def _check_import_id(import_id: str) -> None:
     if not _IMPORT_ID.match(import_id):
-        raise InvalidArgument.field("import_id", "must be 16 to 64 letters and digits")
+        raise InvalidArgument.field("import_id", tr("must be 16 to 64 letters and digits"))
 
 
 def commit_import(
@@ -149,7 +154,9 @@ def commit_import(
         repo = uow.imports
         towns = repo.staged_towns(import_id)
         if not towns or not all(caller.sees_town(f"towns/{t}") for t in towns):
-            raise NotFound(f"{parent}/imports/{import_id}", message="nothing is staged under it")
+            raise NotFound(
+                f"{parent}/imports/{import_id}", message=tr("nothing is staged under it")
+            )
         repo.purge_staged_before(now - STAGING_KEPT)
         if discard:
             repo.discard_staged(import_id)
@@ -385,6 +392,6 @@ def _flush(
 ) -> None:
     repo.insert_persons(new_persons)
     if repo.update_persons(changed) != len(changed):
-        raise Aborted("a person changed while the batch was imported; import it again")
+        raise Aborted(tr("a person changed while the batch was imported; import it again"))
     repo.insert_status_changes(statuses)
     repo.insert_assessments(assessments)

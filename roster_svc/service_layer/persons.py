@@ -152,7 +152,7 @@ def create_person(
     town_id, village_id = names.parse("person.village", village, "towns", "villages")
     caller.require_town(f"towns/{town_id}")
     if caller.scope_level is ScopeLevel.VILLAGE and caller.scope != village:
-        raise PermissionDenied(f"{village} is outside the caller's scope")
+        raise PermissionDenied(tr("{village} is outside the caller's scope", village=village))
     person.town_id, person.village_id = town_id, village_id
     check_person(person)
     person.id = uuid.uuid4().hex
@@ -163,7 +163,7 @@ def create_person(
     with uow:
         if uow.villages.get(town_id, village_id) is None:
             raise InvalidArgument.field(
-                "person.village", f"{village} is not in the roster", rule="R1"
+                "person.village", tr("{village} is not in the roster", village=village), rule="R1"
             )
         existing = uow.persons.get_by_hash(person.id_hash)
         if existing is not None:
@@ -175,7 +175,7 @@ def create_person(
                     rule="R2",
                 )
             raise AlreadyExists(
-                existing.name, message="a person with this ID number is on the roster (rule R2)"
+                existing.name, message=tr("a person with this ID number is on the roster (rule R2)")
             )
         uow.persons.add(person)
         uow.history.add_status(StatusChange(person.id, status, start_date, "registered"))
@@ -193,10 +193,10 @@ def lookup_person(uow: RosterUnitOfWork, deps: Deps, caller: Caller, id_number: 
     with uow:
         person = uow.persons.get_by_hash(deps.vault.digest(rid.number))
         if person is None:
-            raise NotFound("persons/-", message="nobody on the roster has this ID number")
+            raise NotFound("persons/-", message=tr("nobody on the roster has this ID number"))
         facts = uow.persons.facts([person.id], deps.today).get(person.id, Facts())
         if not visible(caller, person, facts):
-            raise NotFound("persons/-", message="nobody on the roster has this ID number")
+            raise NotFound("persons/-", message=tr("nobody on the roster has this ID number"))
         return PersonView(person, facts)
 
 
@@ -208,7 +208,7 @@ def reveal_id_number(
     caller.require_role(*REVEALERS)
     stated = check_purpose(purpose)
     if deps.audit is None:
-        raise FailedPrecondition("the roster keeps no audit trail, so it reveals no number")
+        raise FailedPrecondition(tr("the roster keeps no audit trail, so it reveals no number"))
     with uow:
         view = load_person(uow, caller, name, deps.today)
     deps.audit.record(
@@ -272,18 +272,31 @@ def update_person(
         view = load_for_write(uow, caller, name, deps.today, WRITERS)
         person = view.person
         if etag and etag != str(person.version):
-            raise Aborted(f"{name} changed since it was read (etag {person.version})")
+            raise Aborted(
+                tr(
+                    "{name} changed since it was read (etag {version})",
+                    name=name,
+                    version=person.version,
+                )
+            )
         if "village" in fields:
             town_id, village_id = names.parse("person.village", village, "towns", "villages")
             if town_id != person.town_id:
                 raise FailedPrecondition(
-                    f"person.village: {village} is in another town; the person's "
-                    "town, station worker and agreement would all change (rule R5)",
+                    tr(
+                        (
+                            "person.village: {village} is in another town; the person's town, "
+                            "station worker and agreement would all change (rule R5)"
+                        ),
+                        village=village,
+                    ),
                     rule="R5",
                 )
             if uow.villages.get(town_id, village_id) is None:
                 raise InvalidArgument.field(
-                    "person.village", f"{village} is not in the roster", rule="R1"
+                    "person.village",
+                    tr("{village} is not in the roster", village=village),
+                    rule="R1",
                 )
             person.village_id = village_id
         for simple in ("display_name", "address", "phone"):
@@ -317,7 +330,7 @@ def change_status(
                 )
                 if not same:
                     raise InvalidArgument.field(
-                        "request_id", "was already used for a different status change"
+                        "request_id", tr("was already used for a different status change")
                     )
                 return view
         changes = uow.history.statuses([view.person.id])

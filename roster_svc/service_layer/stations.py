@@ -21,6 +21,7 @@ from roster_svc.domain.stations import (
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names, paging
 from sgz_runtime.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 
 #: Who may change a station's facts: the city bureau and the town that runs it.
@@ -40,7 +41,9 @@ UPDATABLE = {
 def _town_of(field: str, name: str) -> str:
     parts = name.split("/")
     if len(parts) != 3 or parts[0] != "towns" or parts[2] != "station" or not parts[1]:
-        raise InvalidArgument.field(field, "must be a station name, towns/{town}/station")
+        raise InvalidArgument.field(
+            field, tr("must be a station name such as towns/chengdong/station")
+        )
     return parts[1]
 
 
@@ -74,7 +77,13 @@ def update_station(
             raise NotFound(changes.name)
         station = uow.stations.get(changes.town_id) or Station(town_id=changes.town_id)
         if etag and etag != str(station.version):
-            raise Aborted(f"{station.name} changed since it was read (etag {station.version})")
+            raise Aborted(
+                tr(
+                    "{name} changed since it was read (etag {version})",
+                    name=station.name,
+                    version=station.version,
+                )
+            )
         if "display_name" in fields:
             station.display_name = changes.display_name
         if "registration" in fields:
@@ -103,15 +112,22 @@ def _check_representative(hr: HrClient, worker: str, town: str) -> None:
         names.parse(field, worker, "workers")
     except InvalidArgument:
         raise InvalidArgument.field(
-            field, "must be a worker name, workers/{worker}", rule="S1"
+            field, tr("must be a worker name such as workers/w1"), rule="S1"
         ) from None
     found = hr.get_worker(worker)
     if found is None:
-        raise InvalidArgument.field(field, f"{worker} is not a worker in HR", rule="S1")
+        raise InvalidArgument.field(
+            field, tr("{worker} is not a worker in HR", worker=worker), rule="S1"
+        )
     if found.town != town or not found.is_chief:
         # Rule H5: the chief of this town's station is its legal representative.
         raise FailedPrecondition(
-            f"{worker} is not the station chief of {town}; the legal representative is",
+            tr(
+                "{worker} is not the station chief of {town}; the legal representative is the "
+                "town's station chief: name the chief HR has for it (rule S1)",
+                worker=worker,
+                town=town,
+            ),
             rule="S1",
         )
 

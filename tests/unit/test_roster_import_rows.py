@@ -75,7 +75,7 @@ def test_r2_the_same_id_twice_is_an_error_on_the_later_row() -> None:
     checked = check_rows([row(2), row(3, id_number=GOOD.lower())], PLACES, TODAY, ImportDefaults())
     assert [v.row_number for v in checked.valid] == [2]
     assert [(p.row_number, p.rule) for p in checked.errors] == [(3, "R2")]
-    assert "row 2" in checked.errors[0].reason
+    assert "与第 2 行身份证号相同" in checked.errors[0].reason  # Chinese by default
 
 
 def test_unknown_address_code_warns_and_never_blocks() -> None:
@@ -96,7 +96,7 @@ def test_village_may_be_named_by_id_and_a_shared_name_is_refused() -> None:
     assert problems(row(village="dongfeng")) == []
     twins = Places({"t": VillageIndex([("a", "新华村"), ("b", "新华村")])}, fixed_town="t")
     checked = check_rows([row()], twins, TODAY, ImportDefaults())
-    assert "two villages" in checked.errors[0].reason
+    assert "两个村（社区）" in checked.errors[0].reason
 
 
 def test_r3_answers_all_or_none_and_an_assessment_needs_its_assessor_and_date() -> None:
@@ -133,10 +133,10 @@ def test_answers_and_dates_are_read_as_towns_write_them() -> None:
 
 
 def test_a_city_wide_file_names_each_rows_town_by_code_name_or_id() -> None:
-    towns = TownIndex([("chengdong", "320621", "城东镇"), ("xicheng", "320622", "西城街道")])
+    towns = TownIndex([("chengdong", "320621100", "城东镇"), ("xicheng", "320622100", "西城街道")])
     places = Places({"chengdong": VILLAGES}, towns=towns)
     rows = [
-        row(2, town="320621"),
+        row(2, town="320621100"),
         row(3, town="城东镇", id_number=GOOD2),
         row(4, town="南京", id_number=GOOD3),
     ]
@@ -307,3 +307,13 @@ def test_fast_phone_agrees_with_the_full_phone_check(phone: str) -> None:
     except ValueError:
         found = None
     assert found == expected
+
+
+def test_an_import_report_reads_in_english_on_request() -> None:
+    """Import problems are said in the caller's language: Chinese by default, English asked."""
+    from sgz_runtime.i18n import use_locale
+
+    rows = [row(2), row(3)]
+    with use_locale("en"):
+        checked = check_rows(rows, Places({"": VILLAGES}), TODAY, ImportDefaults())
+    assert "row 2" in checked.errors[0].reason

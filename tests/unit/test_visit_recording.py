@@ -130,7 +130,8 @@ def test_a_person_in_an_institution_is_not_visited_citing_v9(uow, client) -> Non
     with pytest.raises(FailedPrecondition) as info:
         _record(uow, client, visit("persons/p2", cst(MONDAY, 9)))
     assert info.value.rule == "V9"
-    assert "in_institution" in info.value.message
+    assert "in a care institution" in info.value.message
+    assert "集中供养" in info.value.text.render("zh-CN")
     # The day before the move, the visit stands.
     assert _record(uow, client, visit("persons/p2", cst(MONDAY - timedelta(days=1), 9))).name
 

@@ -169,18 +169,60 @@ class Escalation:
 
     # -- transitions ------------------------------------------------------------------------------
 
+    def _next_step(self) -> Text:
+        """What is to be recorded next, in the words a worker uses."""
+        if self.state is State.OPENED:
+            return tr("record that the village contact was told")
+        if self.state is State.CONTACT_NOTIFIED:
+            return tr("record what the village arranged")
+        if self.state is State.ACTION_ARRANGED and self.assistance_needed:
+            return tr("record the assistance with the procedures")
+        return tr("record the outcome")
+
     def _require(self, allowed: tuple[State, ...], doing: str, rule: str) -> None:
-        if self.state not in allowed:
+        """Refuses a step out of order, saying what to do instead."""
+        if self.state in allowed:
+            return
+        if self.state in TERMINAL:
             raise FailedPrecondition(
-                f"{self.name} is {self.state.value}: cannot {doing} now", rule=rule
+                tr(
+                    "{name} is already closed; if the need remains, record it at a visit and a "
+                    "new escalation opens (rule {rule})",
+                    name=self.name,
+                    rule=rule,
+                ),
+                rule=rule,
             )
+        order = list(State)
+        if order.index(self.state) < min(order.index(s) for s in allowed):
+            raise FailedPrecondition(
+                tr("first {step} (rule {rule})", step=self._next_step(), rule=rule), rule=rule
+            )
+        raise FailedPrecondition(
+            tr(
+                "{name} has this step recorded already; next: {step} (rule {rule})",
+                name=self.name,
+                step=self._next_step(),
+                rule=rule,
+            ),
+            rule=rule,
+        )
 
     def _check_time(self, at: datetime, now: datetime, field: str, rule: str) -> None:
         if at > now:
-            raise FailedPrecondition(f"{field} is in the future", rule=rule)
+            raise FailedPrecondition(
+                tr("{field} is later than now; enter when it happened", field=field), rule=rule
+            )
         if at < self.last_step_at:
-            previous = "the visit" if at < self.visit_at else "the previous step"
-            raise FailedPrecondition(f"{field} is before {previous}", rule=rule)
+            previous = tr("the visit") if at < self.visit_at else tr("the previous step")
+            raise FailedPrecondition(
+                tr(
+                    "{field} is before {previous}; enter when it happened",
+                    field=field,
+                    previous=previous,
+                ),
+                rule=rule,
+            )
 
     def notify_contact(
         self, name: str, channel: ContactChannel, at: datetime, note: str, now: datetime
@@ -189,7 +231,7 @@ class Escalation:
         rule = _contact_rule(self.action)
         self._require((State.OPENED,), "record the village contact", rule)
         if not name.strip():
-            raise InvalidArgument.field("contact.display_name", "must not be blank", rule=rule)
+            raise InvalidArgument.field("contact.display_name", tr("must not be blank"), rule=rule)
         self._check_time(at, now, "contact_time", rule)
         self.contact_name, self.contact_channel, self.contact_at = name, channel, at
         self.contact_note = note
@@ -224,7 +266,7 @@ class Escalation:
         rule = "V4" if self.taken_action is Action.INSTITUTION_ADMISSION else "V5"
         self._require((State.ACTION_ARRANGED,), "record assistance", rule)
         if not note.strip():
-            raise InvalidArgument.field("note", "must say what the worker did", rule=rule)
+            raise InvalidArgument.field("note", tr("must say what the worker did"), rule=rule)
         self._check_time(at, now, "assist_time", rule)
         self.assisted_at, self.assistance_note = at, note
         self.state = State.ASSISTANCE_RECORDED
@@ -238,7 +280,7 @@ class Escalation:
         rule = _contact_rule(action)
         if outcome not in OUTCOMES[action]:
             raise InvalidArgument.field(
-                "outcome", f"is not an outcome of {action.value}", rule=rule
+                "outcome", tr("is not an outcome of {value}", value=action.value), rule=rule
             )
         if outcome in (Outcome.DECLINED_BY_PERSON, Outcome.RESOLVED_OTHERWISE):
             # The village was told; what followed is in the note.
@@ -257,11 +299,11 @@ class Escalation:
         if outcome is Outcome.ADMITTED_TO_INSTITUTION:
             if outcome_date is None:
                 raise InvalidArgument.field(
-                    "outcome_date", "is required when the admission is done", rule="V8"
+                    "outcome_date", tr("is required when the admission is done"), rule="V8"
                 )
             if not local_date(self.visit_at) <= outcome_date <= local_date(at):
                 raise InvalidArgument.field(
-                    "outcome_date", "must be between the visit and the resolution", rule="V8"
+                    "outcome_date", tr("must be between the visit and the resolution"), rule="V8"
                 )
 
     def resolve(
@@ -282,7 +324,7 @@ class Escalation:
         rule = _contact_rule(self.action)
         self._require(tuple(s for s in State if s not in TERMINAL), "cancel", rule)
         if not reason.strip():
-            raise InvalidArgument.field("reason", "must say why", rule=rule)
+            raise InvalidArgument.field("reason", tr("must say why"), rule=rule)
         self._check_time(at, now, "cancel_time", rule)
         self.cancel_reason, self.cancelled_at = reason, at
         self.state = State.CANCELLED

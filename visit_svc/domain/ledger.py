@@ -18,6 +18,7 @@ from typing import Any
 
 from sgz_runtime.chain import GENESIS, LEGACY, ChainKey, plain_link
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.i18n import tr
 
 #: The hash a town's first entry links to.
 GENESIS_HASH = GENESIS
@@ -107,7 +108,7 @@ class LedgerEntry:
 
 def _utc(moment: datetime, field_name: str) -> datetime:
     if moment.tzinfo is None:
-        raise InvalidArgument.field(field_name, "must carry a time zone", rule="V7")
+        raise InvalidArgument.field(field_name, tr("must carry a time zone"), rule="V7")
     return moment.astimezone(UTC)
 
 
@@ -208,22 +209,24 @@ def legacy_parts(town: str, legacy_seq: int) -> tuple[str, str, int]:
 def check_new_entry(entry: NewEntry) -> None:
     """Refuses entries the ledger cannot record (rule V7)."""
     if not entry.town.startswith("towns/") or entry.town.count("/") != 1:
-        raise InvalidArgument.field("town", "must be a town name like towns/{town}", rule="V7")
+        raise InvalidArgument.field(
+            "town", tr("must be a town name such as towns/chengdong"), rule="V7"
+        )
     if not entry.subject:
-        raise InvalidArgument.field("subject", "names what the entry is about", rule="V7")
+        raise InvalidArgument.field("subject", tr("names what the entry is about"), rule="V7")
     if not entry.actor:
-        raise InvalidArgument.field("actor", "names who did it", rule="V7")
+        raise InvalidArgument.field("actor", tr("names who did it"), rule="V7")
     _utc(entry.at, "at")
     if entry.kind is EntryKind.CORRECTION:
         if entry.corrects is None:
             raise InvalidArgument.field(
-                "corrects", "a correction names the entry it corrects", rule="V7"
+                "corrects", tr("a correction names the entry it corrects"), rule="V7"
             )
         if not entry.reason.strip():
-            raise InvalidArgument.field("reason", "a correction says why", rule="V7")
+            raise InvalidArgument.field("reason", tr("a correction says why"), rule="V7")
     elif entry.corrects is not None:
         raise InvalidArgument.field(
-            "corrects", "only a correction refers to another entry", rule="V7"
+            "corrects", tr("only a correction refers to another entry"), rule="V7"
         )
 
 
@@ -305,7 +308,14 @@ class StoredEntry:
         if self.hash_alg == LEGACY:
             return chain_hash(prev_hash, content)
         if self.hash_alg != key.tag:
-            raise ValueError(f"entry {self.seq} is keyed with {self.hash_alg}, not {key.tag}")
+            raise ValueError(
+                tr(
+                    "entry {seq} is keyed with {hash_alg}, not {tag}",
+                    seq=self.seq,
+                    hash_alg=self.hash_alg,
+                    tag=key.tag,
+                )
+            )
         return chain_hash(prev_hash, content, key)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sgz_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from sgz_runtime.i18n import tr
 from visit_svc.domain.visits import DEFAULT_EXTRA_CHECKS, TEXT_CHECKS, CheckItem
 
 
@@ -81,7 +82,9 @@ def policy_on(policies: list[VisitPolicy], day: date) -> VisitPolicy:
     """The version in effect on day: the latest one effective on or before it."""
     effective = [p for p in policies if p.effective_from <= day]
     if not effective:
-        raise FailedPrecondition(f"no visit policy is in effect on {day.isoformat()}", rule="V6")
+        raise FailedPrecondition(
+            tr("no visit policy is in effect on {day}", day=day.isoformat()), rule="V6"
+        )
     return max(effective, key=lambda p: p.effective_from)
 
 
@@ -115,15 +118,17 @@ def plan_escalations(policy: VisitPolicy, findings: list[CheckItem]) -> list[Pla
 def check_policy(policy: VisitPolicy, prefix: str = "policy.") -> None:
     violations: list[FieldViolation] = []
     if policy.visits_per_week < 1:
-        violations.append(FieldViolation(prefix + "visits_per_week", "must be at least 1", "V1"))
+        violations.append(
+            FieldViolation(prefix + "visits_per_week", tr("must be at least 1"), "V1")
+        )
     if policy.due_soon <= timedelta(0):
-        violations.append(FieldViolation(prefix + "due_soon", "must be positive", "V6"))
+        violations.append(FieldViolation(prefix + "due_soon", tr("must be positive"), "V6"))
     for i, item in enumerate(policy.extra_checks):
         if item in TEXT_CHECKS or item in policy.extra_checks[:i]:
             violations.append(
                 FieldViolation(
                     f"{prefix}extra_checks[{i}]",
-                    "is already asked at every visit; name each extra check once",
+                    tr("is already asked at every visit; name each extra check once"),
                     "V2",
                 )
             )
@@ -131,18 +136,20 @@ def check_policy(policy: VisitPolicy, prefix: str = "policy.") -> None:
     for i, rule in enumerate(policy.rules):
         path = f"{prefix}rules[{i}]"
         if rule.finding in seen:
-            violations.append(FieldViolation(path + ".finding", "appears twice", "V6"))
+            violations.append(FieldViolation(path + ".finding", tr("appears twice"), "V6"))
         seen.add(rule.finding)
         if rule.contact_within <= timedelta(0):
-            violations.append(FieldViolation(path + ".contact_within", "must be positive", "V6"))
+            violations.append(
+                FieldViolation(path + ".contact_within", tr("must be positive"), "V6")
+            )
         if rule.action_within < rule.contact_within:
             violations.append(
                 FieldViolation(
-                    path + ".action_within", "must not be shorter than contact_within", "V6"
+                    path + ".action_within", tr("must not be shorter than contact_within"), "V6"
                 )
             )
     if violations:
-        raise InvalidArgument("the visit policy is not valid", violations, rule="V6")
+        raise InvalidArgument(tr("the visit policy is not valid"), violations, rule="V6")
 
 
 def default_policy(effective_from: date) -> VisitPolicy:

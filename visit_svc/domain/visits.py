@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sgz_runtime.errors import FailedPrecondition, FieldViolation, InvalidArgument
-from visit_svc.domain.timeline import PersonTimeline
+from sgz_runtime.i18n import Text, tr
+from visit_svc.domain.timeline import PersonStatus, PersonTimeline
 from visit_svc.domain.weeks import local_date
 
 
@@ -45,6 +46,16 @@ DEFAULT_EXTRA_CHECKS: tuple[CheckItem, ...] = (CheckItem.FOOD_SOURCE, CheckItem.
 REQUIRED_CHECKS: tuple[CheckItem, ...] = tuple(
     i for i in CheckItem if i in TEXT_CHECKS or i in DEFAULT_EXTRA_CHECKS
 )
+
+
+#: How a roster status is named in messages.
+STATUS_TEXT: dict[PersonStatus, Text] = {
+    PersonStatus.DISPERSED: tr("supported at home (dispersed)"),
+    PersonStatus.IN_INSTITUTION: tr("in a care institution"),
+    PersonStatus.HOSPITALISED: tr("in hospital"),
+    PersonStatus.DECEASED: tr("deceased"),
+    PersonStatus.EXITED: tr("no longer supported"),
+}
 
 
 class CheckResult(enum.Enum):
@@ -98,19 +109,21 @@ def check_checks(
     for item in CheckItem:
         if (item in TEXT_CHECKS or item in extra) and item not in checks:
             violations.append(
-                FieldViolation(prefix + item.value, "must be FINE, PROBLEM or NOT_CHECKED", "V2")
+                FieldViolation(
+                    prefix + item.value, tr("must be FINE, PROBLEM or NOT_CHECKED"), "V2"
+                )
             )
     for item, check in checks.items():
         if check.result is not CheckResult.FINE and not check.note.strip():
             violations.append(
                 FieldViolation(
                     prefix + item.value + ".note",
-                    "must say what the problem is, or why it was not checked",
+                    tr("must say what the problem is, or why it was not checked"),
                     "V2",
                 )
             )
     if violations:
-        raise InvalidArgument("the visit's checks are not complete", violations, rule="V2")
+        raise InvalidArgument(tr("the visit's checks are not complete"), violations, rule="V2")
 
 
 def admit_visit(
@@ -120,19 +133,30 @@ def admit_visit(
     worker neither assigned nor a named substitute that day. Returns the absent worker when
     the visitor is a substitute."""
     if visited_at > now + skew:
-        raise FailedPrecondition("the visit time is in the future", rule="V9")
+        raise FailedPrecondition(tr("the visit time is in the future"), rule="V9")
     day = local_date(visited_at)
     if not timeline.dispersed_on(day):
         status = timeline.status_on(day)
-        what = status.value if status is not None else "not on the roster"
+        what = STATUS_TEXT[status] if status is not None else tr("not on the roster")
         raise FailedPrecondition(
-            f"{timeline.person} was not dispersed on {day.isoformat()} ({what})", rule="V9"
+            tr(
+                "{person} was not supported at home on {day} ({what}); a visit is recorded only "
+                "for days of care at home (rule V9)",
+                person=timeline.person,
+                day=day.isoformat(),
+                what=what,
+            ),
+            rule="V9",
         )
     allowed, absent = timeline.standing_of(worker, day)
     if not allowed:
         raise FailedPrecondition(
-            f"{worker} was neither assigned to {timeline.person} nor a named substitute on "
-            f"{day.isoformat()}",
+            tr(
+                "{worker} was neither assigned to {person} nor a named substitute on {day}",
+                worker=worker,
+                person=timeline.person,
+                day=day.isoformat(),
+            ),
             rule="V9",
         )
     return absent

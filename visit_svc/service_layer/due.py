@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sgz_runtime import names
 from sgz_runtime.errors import InvalidArgument, NotFound
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, ScopeLevel
 from visit_svc.adapters.roster_client import RosterClient
 from visit_svc.domain.due import WeekDue, concerns, missed, week_due
@@ -95,10 +96,12 @@ def person_weeks(
     fewer times than required)."""
     names.parse("person", person, "persons")
     if last < first:
-        raise InvalidArgument.field("end_week", "must not be before start_week")
+        raise InvalidArgument.field("end_week", tr("must not be before start_week"))
     weeks = weeks_between(first, last)
     if len(weeks) > MAX_WEEKS:
-        raise InvalidArgument.field("end_week", f"at most {MAX_WEEKS} weeks at a time")
+        raise InvalidArgument.field(
+            "end_week", tr("at most {MAX_WEEKS} weeks at a time", MAX_WEEKS=MAX_WEEKS)
+        )
     try:
         timeline = roster.person_timeline(person, first.monday, last.sunday)
     except NotFound:

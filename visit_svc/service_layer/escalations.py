@@ -77,13 +77,13 @@ def list_escalations(
         if not in_village or not caller.sees_town(town):
             raise NotFound(parent)
     if within is not None and within <= timedelta(0):
-        raise InvalidArgument.field("within", "must be positive")
+        raise InvalidArgument.field("within", tr("must be positive"))
     query = {"parent": parent, "worker": worker, "view": view.value}
     page = paging.parse(page_size, page_token, query)
     try:
         after = int(page.after) if page.after is not None else None
     except ValueError:
-        raise InvalidArgument.field("page_token", "is not a token this method issued") from None
+        raise InvalidArgument.field("page_token", tr("is not a token this method issued")) from None
     now = clock()
     if roster is not None and caller.scope_level is not ScopeLevel.CASELOAD:
         close_departed(uow, roster, caller, parent, now)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sgz_runtime import names, paging
 from sgz_runtime.errors import InvalidArgument, PermissionDenied
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, ScopeLevel
 from visit_svc.adapters.facts_queries import EscalationRow, FactsUnitOfWork, VisitCounts
 from visit_svc.adapters.roster_client import RosterClient
@@ -100,15 +101,17 @@ def worker_week_facts(
     first..last. A week's figures cover the whole week, so weeks are never split."""
     town = _town(parent)
     if last < first:
-        raise InvalidArgument.field("period.end_date", "must not be before the start date")
+        raise InvalidArgument.field("period.end_date", tr("must not be before the start date"))
     weeks = weeks_between(IsoWeek.of(first), IsoWeek.of(last))
     if len(weeks) > MAX_WEEKS:
-        raise InvalidArgument.field("period", f"at most {MAX_WEEKS} weeks at a time")
+        raise InvalidArgument.field(
+            "period", tr("at most {MAX_WEEKS} weeks at a time", MAX_WEEKS=MAX_WEEKS)
+        )
     only: str | None = None
     if caller.scope_level is ScopeLevel.CASELOAD:
         only = caller.scope  # a worker sees their own facts only
     elif not caller.sees_town(town):
-        raise PermissionDenied(f"{town} is outside the caller's scope")
+        raise PermissionDenied(tr("{town} is outside the caller's scope", town=town))
     query = {"parent": town, "first": first.isoformat(), "last": last.isoformat()}
     page = paging.parse(page_size, page_token, query)
     as_of = now or datetime.now(UTC)

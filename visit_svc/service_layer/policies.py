@@ -9,6 +9,7 @@ from sgz_runtime.errors import (
     InvalidArgument,
     PermissionDenied,
 )
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 from visit_svc.domain.policy import VisitPolicy, check_policy
 from visit_svc.domain.weeks import local_date
@@ -25,13 +26,13 @@ def create_policy(
         Role.CITY_CIVIL_AFFAIRS,
         Role.SYSTEM,
     ):
-        raise PermissionDenied("only the city civil-affairs bureau sets the visit policy")
+        raise PermissionDenied(tr("only the city civil-affairs bureau sets the visit policy"))
     names.check_id("policy_id", policy.version)
     check_policy(policy)
     now = clock()
     if policy.effective_from <= local_date(now):
         raise FailedPrecondition(
-            "a policy takes effect from a later day than today; history is not rewritten",
+            tr("a policy takes effect from a later day than today; history is not rewritten"),
             rule="V6",
         )
     with uow:
@@ -41,7 +42,10 @@ def create_policy(
         if any(p.effective_from == policy.effective_from for p in existing):
             raise AlreadyExists(
                 f"visitPolicies/{policy.version}",
-                message=f"a policy already takes effect on {policy.effective_from.isoformat()}",
+                message=tr(
+                    "a policy already takes effect on {effective_from}",
+                    effective_from=policy.effective_from.isoformat(),
+                ),
             )
         uow.policies.add(policy, caller.subject, now)
         uow.commit()
@@ -59,7 +63,7 @@ def list_policies(
     if page.after is not None:
         versions = [p.version for p in found]
         if page.after not in versions:
-            raise InvalidArgument.field("page_token", "is not a token this method issued")
+            raise InvalidArgument.field("page_token", tr("is not a token this method issued"))
         start = versions.index(page.after) + 1
     chunk = found[start : start + page.size]
     more = start + page.size < len(found)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sgz_runtime.chain import ChainKey
 from sgz_runtime.errors import Aborted
+from sgz_runtime.i18n import tr
 from sgz_runtime.uow import SqlUnitOfWork, UnitOfWork
 from visit_svc.adapters.ledger_repository import LedgerRepository, SqlLedgerRepository
 from visit_svc.adapters.repository import (
@@ -64,7 +65,7 @@ class SqlVisitUnitOfWork(SqlUnitOfWork):
         if isinstance(exc, IntegrityError):
             # Core statements run at once, so a concurrent writer's key (a request id, a
             # ledger position) surfaces here rather than at commit: the same answer, retry.
-            raise Aborted("a concurrent change conflicted with this one; retry") from None
+            raise Aborted(tr("a concurrent change conflicted with this one; retry")) from None
 
     def _open(self) -> None:
         self.visits = SqlVisitRepository(self.session)

@@ -80,10 +80,10 @@ def record_visit(
     names.parse("visit.person", visit.person, "persons")
     names.parse("visit.worker", visit.worker, "workers")
     if visit.visited_at.tzinfo is None:
-        raise InvalidArgument.field("visit.visit_time", "must carry a time zone")
+        raise InvalidArgument.field("visit.visit_time", tr("must carry a time zone"))
     visit.visited_at = visit.visited_at.astimezone(UTC)
     if caller.scope_level is ScopeLevel.CASELOAD and caller.scope != visit.worker:
-        raise PermissionDenied("a worker records only their own visits")
+        raise PermissionDenied(tr("a worker records only their own visits"))
     fingerprint = visit_fingerprint(visit)
     with uow:
         if request_id:  # a retry is answered before the roster is asked again
@@ -213,7 +213,7 @@ def list_visits(
     try:
         after = int(page.after) if page.after is not None else None
     except ValueError:
-        raise InvalidArgument.field("page_token", "is not a token this method issued") from None
+        raise InvalidArgument.field("page_token", tr("is not a token this method issued")) from None
     with uow:
         rows = uow.visits.list_for_person(person, after, page.size + 1)
     more = len(rows) > page.size
