@@ -45,6 +45,20 @@ class AssessmentRepository(Protocol):
 
     def add_run(self, run: PayRun) -> None: ...
 
+    def add_runs(self, runs: Sequence[PayRun]) -> None:
+        """Many drafts in one statement (a city-wide batch)."""
+        ...
+
+    def all_policies(self) -> list[PayPolicy]: ...
+
+    def manual_scores_in(self, towns: Sequence[str], period: str) -> dict[str, ManualScore]:
+        """The latest score of each worker of the towns for the period."""
+        ...
+
+    def approved_towns(self, towns: Sequence[str], period: str) -> set[str]:
+        """The towns with an approved run for the period."""
+        ...
+
     def get_run(self, town: str, run_id: str) -> PayRun | None: ...
 
     def list_runs(
@@ -208,6 +222,26 @@ def _yearly(row: Any) -> YearlyResult:
     )
 
 
+def _run_row(run: PayRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "town": run.town,
+        "period": run.period,
+        "state": run.state.value,
+        "policy_version": run.policy_version,
+        "payout_rule": run.payout_rule.value,
+        "weights": json.dumps(list(run.weights_bp)),
+        "method": run.method,
+        "lines": lines_to_json(run.lines),
+        "notes": json.dumps(list(run.notes), ensure_ascii=False),
+        "corrects": run.corrects,
+        "total_withheld": run.total_withheld,
+        "total_paid": run.total_paid,
+        "created_by": run.created_by,
+        "created_at": run.created_at,
+    }
+
+
 class SqlAssessmentRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -261,25 +295,41 @@ class SqlAssessmentRepository:
         }
 
     def add_run(self, run: PayRun) -> None:
-        self.session.execute(
-            insert(orm.pay_runs).values(
-                id=run.id,
-                town=run.town,
-                period=run.period,
-                state=run.state.value,
-                policy_version=run.policy_version,
-                payout_rule=run.payout_rule.value,
-                weights=json.dumps(list(run.weights_bp)),
-                method=run.method,
-                lines=lines_to_json(run.lines),
-                notes=json.dumps(list(run.notes), ensure_ascii=False),
-                corrects=run.corrects,
-                total_withheld=run.total_withheld,
-                total_paid=run.total_paid,
-                created_by=run.created_by,
-                created_at=run.created_at,
-            )
+        self.add_runs([run])
+
+    def add_runs(self, runs: Sequence[PayRun]) -> None:
+        if runs:
+            self.session.execute(insert(orm.pay_runs), [_run_row(run) for run in runs])
+
+    def all_policies(self) -> list[PayPolicy]:
+        t = orm.pay_policies
+        rows = self.session.execute(select(t).order_by(t.c.effective_from, t.c.town))
+        return [_policy(r) for r in rows]
+
+    def manual_scores_in(self, towns: Sequence[str], period: str) -> dict[str, ManualScore]:
+        t = orm.manual_scores
+        rows = self.session.execute(
+            select(t).where(t.c.town.in_(list(towns)), t.c.period == period).order_by(t.c.seq)
         )
+        return {
+            r.worker: ManualScore(
+                r.town, r.worker, r.period, r.score, r.reason, r.scored_by, _utc(r.scored_at)
+            )
+            for r in rows
+        }
+
+    def approved_towns(self, towns: Sequence[str], period: str) -> set[str]:
+        t = orm.pay_runs
+        rows = self.session.execute(
+            select(t.c.town)
+            .where(
+                t.c.town.in_(list(towns)),
+                t.c.period == period,
+                t.c.state == RunState.APPROVED.value,
+            )
+            .distinct()
+        )
+        return {r.town for r in rows}
 
     def get_run(self, town: str, run_id: str) -> PayRun | None:
         t = orm.pay_runs

@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,6 +66,12 @@ def default_policy(effective_from: date = date(2020, 1, 1)) -> PayPolicy:
     )
 
 
+def _sum_text(weights_bp: Sequence[int]) -> str:
+    """The sum of basis points as a fraction of 1 with four decimals."""
+    whole, rest = divmod(sum(weights_bp), ONE)
+    return f"{whole}.{rest:04d}"
+
+
 def weights_from_fractions(weights: dict[Component, float], field: str) -> tuple[int, ...]:
     """Weights typed as fractions of 1 -> basis points; refused unless every component has a
     weight in 0..1 in steps of 0.0001 and they sum to 1 (rule A4)."""
@@ -85,7 +92,7 @@ def weights_from_fractions(weights: dict[Component, float], field: str) -> tuple
         problems.append(
             FieldViolation(
                 field,
-                tr("the weights sum to {total}, not 1 (rule A4)", total=f"{sum(out) / ONE:.4f}"),
+                tr("the weights sum to {total}, not 1 (rule A4)", total=_sum_text(out)),
                 rule="A4",
             )
         )
@@ -103,7 +110,7 @@ def validate(policy: PayPolicy) -> None:
                 "policy.weights",
                 tr(
                     "the weights sum to {total}, not 1 (rule A4)",
-                    total=f"{sum(policy.weights_bp) / ONE:.4f}",
+                    total=_sum_text(policy.weights_bp),
                 ),
                 rule="A4",
             )

@@ -88,6 +88,25 @@ class AssessmentServicer(assessment_pb2_grpc.AssessmentServiceServicer):
         )
         return convert.run_to_pb(run)
 
+    def BatchCreatePayRuns(
+        self, request: pb.BatchCreatePayRunsRequest, context: grpc.ServicerContext
+    ) -> pb.BatchCreatePayRunsResponse:
+        if request.parent != "towns/-":
+            town_of(request.parent)  # a single town's parent is allowed too
+        cmd = commands.ComputePayRuns(
+            towns=tuple(request.towns), period=convert.period_from_text(request.period)
+        )
+        runs, refused = pay_runs.compute_pay_runs(
+            cmd, self._uow(), self._visits, self._hr, caller=current_caller(), clock=self._clock
+        )
+        return pb.BatchCreatePayRunsResponse(
+            pay_runs=[convert.run_to_pb(r) for r in runs],
+            refused=[
+                pb.TownRefusal(town=town, rule=error.rule or "", message=error.text.render())
+                for town, error in sorted(refused.items())
+            ],
+        )
+
     def PreviewPayRun(
         self, request: pb.PreviewPayRunRequest, context: grpc.ServicerContext
     ) -> pb.PayRun:

@@ -70,3 +70,11 @@ class DecideYearlyResult:
 class BatchGetYearlyResults:
     workers: tuple[str, ...]
     year: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComputePayRuns:
+    """Drafts for many towns at once (the city's `--all`); each town as ComputePayRun."""
+
+    towns: tuple[str, ...]
+    period: Period

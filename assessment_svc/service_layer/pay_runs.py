@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
+from numpy.typing import NDArray
 
 from assessment_svc.adapters.finance_client import ExpenseSink, PerformancePay
 from assessment_svc.adapters.hr_client import PayTerms, PayTermsSource
-from assessment_svc.adapters.visit_client import VisitFacts
+from assessment_svc.adapters.visit_client import EscalationFact, VisitFacts, WeekFact
 from assessment_svc.domain.assess import Computation, Facts, Staff, compute
 from assessment_svc.domain.metrics import COMPONENTS, week_counts_in
 from assessment_svc.domain.pay_runs import (
@@ -32,7 +33,13 @@ from assessment_svc.domain.rates import METHOD
 from assessment_svc.service_layer import commands
 from assessment_svc.service_layer.unit_of_work import AssessmentUnitOfWork
 from sgz_runtime import names
-from sgz_runtime.errors import FailedPrecondition, NotFound, PermissionDenied
+from sgz_runtime.errors import (
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from sgz_runtime.i18n import Text, tr
 from sgz_runtime.identity import Caller, Role
 from sgz_runtime.periods import Period
@@ -64,23 +71,28 @@ def refuse_worker(caller: Caller, what: Text) -> None:
 
 
 @dataclass(frozen=True)
+class TownInputs:
+    """What a town's pay run reads: the period's facts (weeks by their Thursday) and HR's
+    pay terms."""
+
+    town: str
+    weeks: list[WeekFact]
+    escalations: list[EscalationFact]
+    terms: list[PayTerms]
+
+
+@dataclass(frozen=True)
 class Assessed:
-    """A town's period computed: the pay terms (rows of the computation) and every figure."""
+    """A town computed: its pay terms are rows first_row.. of the computation."""
 
     terms: list[PayTerms]
     computation: Computation
+    first_row: int = 0
 
 
-def assess_town(
-    town: str,
-    period: Period,
-    policy: PayPolicy,
-    manual: dict[str, ManualScore],
-    visits: VisitFacts,
-    hr: PayTermsSource,
-) -> Assessed:
-    """Reads the facts and pay terms and runs the numeric core. Refuses a period without
-    facts (rule A2) or without anyone to pay (rule A1)."""
+def read_town(town: str, period: Period, visits: VisitFacts, hr: PayTermsSource) -> TownInputs:
+    """Reads the facts and pay terms. Refuses a period without facts (rule A2) or without
+    anyone to pay (rule A1)."""
     found = visits.town_facts(town, period.first, period.last)
     weeks = [w for w in found.weeks if week_counts_in(w.week_start, period.first, period.last)]
     escalations = [
@@ -105,35 +117,77 @@ def assess_town(
             ),
             rule="A1",
         )
-    everyone = sorted(
-        {t.worker for t in terms} | {w.worker for w in weeks} | {e.worker for e in escalations}
-    )
-    key = {worker: i for i, worker in enumerate(everyone)}
+    return TownInputs(town, weeks, escalations, terms)
 
-    def ints(values: Sequence[int]) -> np.ndarray:  # type: ignore[type-arg]
-        return np.asarray(values, dtype=np.int64)
 
+def _ints(values: Sequence[int]) -> NDArray[np.int64]:
+    return np.asarray(values, dtype=np.int64)
+
+
+def assess_towns(
+    inputs: Sequence[TownInputs], policy: PayPolicy, manual: dict[str, ManualScore]
+) -> list[Assessed]:
+    """Every town of one policy through the numeric core at once (priors and pools stay
+    per town)."""
+    key: dict[tuple[int, str], int] = {}
+    week_worker: list[int] = []
+    esc_worker: list[int] = []
+    staff_worker: list[int] = []
+    staff_town: list[int] = []
+    terms_all: list[PayTerms] = []
+    for t, town in enumerate(inputs):
+        for worker in sorted(
+            {x.worker for x in town.terms}
+            | {w.worker for w in town.weeks}
+            | {e.worker for e in town.escalations}
+        ):
+            key[(t, worker)] = len(key)
+        week_worker += [key[(t, w.worker)] for w in town.weeks]
+        esc_worker += [key[(t, e.worker)] for e in town.escalations]
+        staff_worker += [key[(t, x.worker)] for x in town.terms]
+        staff_town += [t] * len(town.terms)
+        terms_all += town.terms
+    weeks = [w for town in inputs for w in town.weeks]
+    escalations = [e for town in inputs for e in town.escalations]
     facts = Facts(
-        week_worker=ints([key[w.worker] for w in weeks]),
-        due=ints([w.due for w in weeks]),
-        covered=ints([w.covered for w in weeks]),
-        esc_worker=ints([key[e.worker] for e in escalations]),
-        urgency=ints([e.urgency for e in escalations]),
-        contact_outcome=ints([e.contact for e in escalations]),
-        action_outcome=ints([e.action for e in escalations]),
+        week_worker=_ints(week_worker),
+        due=_ints([w.due for w in weeks]),
+        covered=_ints([w.covered for w in weeks]),
+        esc_worker=_ints(esc_worker),
+        urgency=_ints([e.urgency for e in escalations]),
+        contact_outcome=_ints([e.contact for e in escalations]),
+        action_outcome=_ints([e.action for e in escalations]),
     )
     staff = Staff(
-        worker=ints([key[t.worker] for t in terms]),
-        town=ints([0] * len(terms)),
-        monthly_base=ints([t.monthly_base for t in terms]),
-        ratio_bp=ints([t.withholding_ratio_bp for t in terms]),
-        months=ints([t.months_employed for t in terms]),
+        worker=_ints(staff_worker),
+        town=_ints(staff_town),
+        monthly_base=_ints([x.monthly_base for x in terms_all]),
+        ratio_bp=_ints([x.withholding_ratio_bp for x in terms_all]),
+        months=_ints([x.months_employed for x in terms_all]),
         manual=np.asarray(
-            [manual[t.worker].score / 100 if t.worker in manual else np.nan for t in terms],
+            [manual[x.worker].score / 100 if x.worker in manual else np.nan for x in terms_all],
             dtype=np.float64,
         ),
     )
-    return Assessed(terms, compute(facts, staff, policy))
+    computation = compute(facts, staff, policy)
+    out: list[Assessed] = []
+    row = 0
+    for town in inputs:
+        out.append(Assessed(town.terms, computation, row))
+        row += len(town.terms)
+    return out
+
+
+def assess_town(
+    town: str,
+    period: Period,
+    policy: PayPolicy,
+    manual: dict[str, ManualScore],
+    visits: VisitFacts,
+    hr: PayTermsSource,
+) -> Assessed:
+    """One town: read, then the numeric core."""
+    return assess_towns([read_town(town, period, visits, hr)], policy, manual)[0]
 
 
 def _lines(
@@ -145,7 +199,8 @@ def _lines(
     c = assessed.computation
     before = {line.worker: line.paid for line in previous.lines} if previous else {}
     out: list[PayLine] = []
-    for row, terms in enumerate(assessed.terms):
+    for i, terms in enumerate(assessed.terms):
+        row = assessed.first_row + i
         metrics = tuple(
             MetricLine(
                 component=component,
@@ -265,6 +320,82 @@ def compute_pay_run(
         uow.repo.add_run(run)
         uow.commit()
     return run
+
+
+MAX_BATCH_TOWNS = 2000
+
+
+def compute_pay_runs(
+    cmd: commands.ComputePayRuns,
+    uow: AssessmentUnitOfWork,
+    visits: VisitFacts,
+    hr: PayTermsSource,
+    *,
+    caller: Caller,
+    clock: Clock = system_clock,
+) -> tuple[list[PayRun], dict[str, DomainError]]:
+    """Rule A4 for many towns: each town's draft as compute_pay_run makes it, the towns of one
+    policy through the numeric core together, every draft saved in one transaction. A town
+    refused on its own (no facts yet, A2; no pay terms, A1; an approved run, A4) is answered
+    with its refusal and the others go on; a town outside the caller's scope refuses all."""
+    refuse_worker(caller, tr("compute performance pay"))
+    if len(cmd.towns) > MAX_BATCH_TOWNS:
+        raise InvalidArgument.field(
+            "towns", tr("at most {count} towns at a time", count=MAX_BATCH_TOWNS)
+        )
+    towns = sorted(set(cmd.towns))
+    for town in towns:
+        town_of(town, "towns")
+        require_town(caller, town)
+    with uow:
+        policies = uow.repo.all_policies()
+        manual = uow.repo.manual_scores_in(towns, cmd.period.name)
+        approved = uow.repo.approved_towns(towns, cmd.period.name)
+    refused: dict[str, DomainError] = {}
+    by_policy: dict[str, tuple[PayPolicy, list[TownInputs]]] = {}
+    for town in towns:
+        if town in approved:
+            refused[town] = FailedPrecondition(
+                tr(
+                    "{period} of {town} already has an approved run; compute a new run that "
+                    "corrects it (rule A4)",
+                    period=cmd.period.name,
+                    town=town,
+                ),
+                rule="A4",
+            )
+            continue
+        try:
+            inputs = read_town(town, cmd.period, visits, hr)
+        except FailedPrecondition as exc:
+            refused[town] = exc
+            continue
+        policy = policy_on(policies, town, cmd.period.first)
+        by_policy.setdefault(policy.version, (policy, []))[1].append(inputs)
+    now = clock()
+    runs: list[PayRun] = []
+    for policy, group in by_policy.values():
+        for inputs, assessed in zip(group, assess_towns(group, policy, manual), strict=True):
+            runs.append(
+                PayRun(
+                    id=new_run_id(now),
+                    town=inputs.town,
+                    period=cmd.period.name,
+                    state=RunState.DRAFT,
+                    policy_version=policy.version,
+                    payout_rule=policy.payout_rule,
+                    weights_bp=policy.weights_bp,
+                    method=method_of(policy),
+                    lines=_lines(assessed, policy, manual, None),
+                    created_by=caller.subject,
+                    created_at=now,
+                )
+            )
+    with uow:
+        uow.repo.add_runs(runs)
+        uow.commit()
+    runs.sort(key=lambda r: r.town)
+    return runs, refused
 
 
 def preview_pay_run(

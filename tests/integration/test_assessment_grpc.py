@@ -99,6 +99,22 @@ def test_pay_run_approved_twice_with_one_request_id_posts_each_expense_once(
     assert isinstance(refused, FailedPrecondition) and refused.rule == "A4"
 
 
+def test_batch_create_answers_the_drafts_and_the_refused_towns(
+    start_service: Callable[..., tuple[object, grpc.Channel]],
+) -> None:
+    stub = _stub(start_service, FakeExpenseSink())
+    city = tuple(as_caller())
+    answer = stub.BatchCreatePayRuns(
+        pb.BatchCreatePayRunsRequest(
+            parent="towns/-", period="2026H1", towns=[TOWN, "towns/320621009"]
+        ),
+        metadata=city,
+    )
+    assert [r.name.split("/payRuns/")[0] for r in answer.pay_runs] == [TOWN]
+    assert [(r.town, r.rule) for r in answer.refused] == [("towns/320621009", "A2")]
+    assert "320621009" in answer.refused[0].message
+
+
 def test_preview_with_weights_not_summing_to_one_is_invalid_naming_a4(
     start_service: Callable[..., tuple[object, grpc.Channel]],
 ) -> None:

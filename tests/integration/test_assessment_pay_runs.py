@@ -385,3 +385,36 @@ def test_a_town_policy_with_weights_not_summing_to_one_is_refused(
     made = policies.create_pay_policy(fixed, uow(), caller=CHIEF, clock=clock)
     assert made.version == f"{TOWN}/payPolicies/p2026"
     assert made.payout_rule is PayoutRule.POOL
+
+
+def test_a_batch_of_towns_drafts_each_as_alone_and_lists_the_refused(
+    uow: Callable[[], SqlAssessmentUnitOfWork], visits: FakeVisitFacts, hr: FakePayTerms
+) -> None:
+    """Rule A4 for the city's --all: the worked example's town gets the same figures as alone;
+    a town with no facts is refused naming A2 and the batch goes on; one transaction."""
+    for worker, score in (("workers/101", 90), ("workers/102", 70), ("workers/104", 80)):
+        _score(uow, worker, score)
+    city = Caller("users/city", Role.CITY_CIVIL_AFFAIRS, ScopeLevel.CITY, "")
+    empty = "towns/320621009"
+    runs, refused = pay_runs.compute_pay_runs(
+        commands.ComputePayRuns(towns=(TOWN, empty), period=H1),
+        uow(),
+        visits,
+        hr,
+        caller=city,
+        clock=clock,
+    )
+    assert [r.town for r in runs] == [TOWN]
+    assert [line.paid for line in runs[0].lines] == [176_592, 195_336, 173_082, 81_744]
+    assert list(refused) == [empty] and refused[empty].rule == "A2"
+    assert [r.id for r in _runs(uow)] == [runs[0].id]
+    with pytest.raises(PermissionDenied) as outside:
+        pay_runs.compute_pay_runs(
+            commands.ComputePayRuns(towns=(TOWN, "towns/320621002"), period=H1),
+            uow(),
+            visits,
+            hr,
+            caller=CHIEF,
+            clock=clock,
+        )
+    assert outside.value.rule == "A1"

@@ -56,6 +56,15 @@ def _fake_gateway(monkeypatch: pytest.MonkeyPatch, calls: list[str]) -> None:
         calls.append(f"{request.method} {request.url.path}")
         if request.url.path == "/v1/towns":
             return httpx.Response(200, json={"towns": [{"name": "towns/1"}, {"name": "towns/2"}]})
+        if request.url.path == "/v1/towns/-/payRuns:batchCreate":
+            assert json.loads(request.content)["towns"] == ["towns/1", "towns/2"]
+            return httpx.Response(
+                200,
+                json={
+                    "payRuns": [RUN],
+                    "refused": [{"town": "towns/2", "rule": "A2", "message": "no facts (rule A2)"}],
+                },
+            )
         if request.url.path == "/v1/towns/2/payRuns":
             return httpx.Response(
                 400,
@@ -99,8 +108,8 @@ def test_pay_all_runs_every_town_and_lists_the_refused(monkeypatch: pytest.Monke
     _fake_gateway(monkeypatch, calls)
     result = CliRunner().invoke(app, ["assess", "pay", "--all", "--period", "2026H1"])
     assert result.exit_code == 0, result.output
-    assert calls == ["GET /v1/towns", "POST /v1/towns/1/payRuns", "POST /v1/towns/2/payRuns"]
-    assert "towns/2: FAILED_PRECONDITION: no facts (rule A2)" in result.output
+    assert calls == ["GET /v1/towns", "POST /v1/towns/-/payRuns:batchCreate"]
+    assert "towns/2: A2: no facts (rule A2)" in result.output
     assert "3699.28" in result.output
 
 
