@@ -131,7 +131,7 @@ def approve_latest_allocations(
     clock: Clock,
 ) -> list[Allocation]:
     """The latest draft of each town, approved in one transaction (all or none)."""
-    for town in cmd.towns[:1]:
+    for town in cmd.towns:
         require_writer(caller, town, CITY_MONEY_ROLES)
     with uow:
         towns = list(cmd.towns)

@@ -197,7 +197,7 @@ def disburse_many(
     cmds: Sequence[commands.Disburse], uow: FinanceUnitOfWork, *, caller: Caller, clock: Clock
 ) -> list[Posting | DomainError]:
     """The city's batch: every town's disbursement in one transaction; refusals returned."""
-    for cmd in cmds[:1]:
+    for cmd in cmds:
         require_writer(caller, cmd.town, CITY_MONEY_ROLES)
     return _post(uow, [disbursement_move(c, caller.subject) for c in cmds], clock, atomic=False)
 
@@ -257,6 +257,8 @@ def record_expense(
 def record_expenses(
     cmds: Sequence[commands.RecordExpense], uow: FinanceUnitOfWork, *, caller: Caller, clock: Clock
 ) -> list[Posting | DomainError]:
+    for cmd in cmds:
+        require_writer(caller, cmd.town, CITY_MONEY_ROLES | TOWN_MONEY_ROLES)
     with uow:
         settings = uow.repo.category_settings()
     return _post(
@@ -305,6 +307,8 @@ def return_unspent(
 def return_many(
     cmds: Sequence[commands.ReturnUnspent], uow: FinanceUnitOfWork, *, caller: Caller, clock: Clock
 ) -> list[Posting | DomainError]:
+    for cmd in cmds:
+        require_writer(caller, cmd.town, CITY_MONEY_ROLES | TOWN_MONEY_ROLES)
     return _post(uow, [return_move(c, caller.subject) for c in cmds], clock, atomic=False)
 
 

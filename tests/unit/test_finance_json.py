@@ -23,10 +23,13 @@ def _route(path: str) -> Route:
 def _expense(fen: object) -> bytes:
     return json.dumps(
         {
-            "category": "EXPENSE_CATEGORY_PERFORMANCE_PAY",
-            "payee": "workers/w1",
-            "amount": {"fen": fen},
-            "evidence": "payRuns/r1",
+            "expense": {
+                "category": "EXPENSE_CATEGORY_PERFORMANCE_PAY",
+                "payee": "workers/w1",
+                "amount": {"fen": fen},
+                "evidence": "payRuns/r1",
+            },
+            "requestId": "payRuns/r1/workers/w1",
         }
     ).encode()
 
