@@ -6,7 +6,7 @@ SITE = $(shell $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["
 STAMP := $(VENV)/.installed
 GEN := gen/.generated
 
-.PHONY: run test lint unit bench clean protos browser
+.PHONY: run test lint unit bench clean protos mutants browser
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PY) >/dev/null || { echo "needs $(PY) (Python 3.11)"; exit 1; }
@@ -50,6 +50,17 @@ test: lint browser
 
 bench: $(GEN)
 	$(BIN)/python -m bench
+
+# Mutation testing of the rule code (roster_svc/domain, visit_svc/domain) with mutmut, run on
+# the fast unit tests in a copy of the tree under $(MUTANTS_DIR) (the work tree is never
+# mutated); lists every surviving mutant. docs/mutants.md gives the score and what each means.
+MUTANTS_DIR ?= /tmp/sgz-mutants
+mutants: $(GEN)
+	rm -rf $(MUTANTS_DIR) && mkdir -p $(MUTANTS_DIR)
+	git ls-files -z --cached --others --exclude-standard | \
+	  tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C $(MUTANTS_DIR)
+	cd $(MUTANTS_DIR) && SGZ_TEST_DB=sqlite nice $(CURDIR)/$(BIN)/mutmut run --max-children 1
+	cd $(MUTANTS_DIR) && $(CURDIR)/$(BIN)/mutmut results
 
 clean:
 	rm -rf $(VENV) gen var
