@@ -83,10 +83,17 @@ class FinanceServicer(finance_pb2_grpc.FinanceServiceServicer):
         period = None
         if request.period:
             period = convert.period_name(f"towns/x/periods/{request.period}", "period")[1].name
-        views = closing.list_periods(
-            self._uow(), caller=current_caller(), towns=towns, period=period
+        views, token = closing.list_periods(
+            self._uow(),
+            caller=current_caller(),
+            towns=towns,
+            period=period,
+            page_size=request.page_size,
+            page_token=request.page_token,
         )
-        return pb.ListPeriodsResponse(periods=[convert.period_to_pb(v) for v in views])
+        return pb.ListPeriodsResponse(
+            periods=[convert.period_to_pb(v) for v in views], next_page_token=token
+        )
 
     def ComputeAllocations(
         self, request: pb.ComputeAllocationsRequest, context: grpc.ServicerContext

@@ -23,6 +23,7 @@ from finance_svc.domain.periods import PeriodState, advance
 from finance_svc.service_layer import commands
 from finance_svc.service_layer.common import CITY_MONEY_ROLES, Clock, require_sees, require_writer
 from finance_svc.service_layer.unit_of_work import FinanceUnitOfWork
+from sgz_runtime import paging
 from sgz_runtime.errors import DomainError, FailedPrecondition
 from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller
@@ -44,19 +45,34 @@ def get_period(uow: FinanceUnitOfWork, *, caller: Caller, town: str, period: Per
 
 
 def list_periods(
-    uow: FinanceUnitOfWork, *, caller: Caller, towns: Sequence[str] | None, period: str | None
-) -> list[PeriodView]:
+    uow: FinanceUnitOfWork,
+    *,
+    caller: Caller,
+    towns: Sequence[str] | None,
+    period: str | None,
+    page_size: int = 0,
+    page_token: str = "",
+) -> tuple[list[PeriodView], str]:
+    """The periods touched, by town and period, in pages; those outside the caller's scope are
+    left out."""
+    query = {"towns": ",".join(towns or ["-"]), "period": period or ""}
+    page = paging.parse(page_size, page_token, query)
     with uow:
-        records = uow.repo.periods(towns, period)
-        records = [r for r in records if caller.sees_town(r.town)]
-        by_town: dict[str, list[PeriodRecord]] = {}
+        records = [r for r in uow.repo.periods(towns, period) if caller.sees_town(r.town)]
+        if page.after is not None:
+            records = [r for r in records if f"{r.town}|{r.period}" > page.after]
+        more = len(records) > page.size
+        records = records[: page.size]
+        by_period: dict[str, list[PeriodRecord]] = {}
         for r in records:
-            by_town.setdefault(r.period, []).append(r)
+            by_period.setdefault(r.period, []).append(r)
         views: list[PeriodView] = []
-        for name, group in by_town.items():
+        for name, group in by_period.items():
             summed = uow.repo.totals([r.town for r in group], name)
             views += [PeriodView(r, flows_of(summed[r.town])) for r in group]
-    return sorted(views, key=lambda v: (v.record.town, v.record.period))
+    views.sort(key=lambda v: (v.record.town, v.record.period))
+    last = f"{records[-1].town}|{records[-1].period}" if more else None
+    return views, paging.next_token(last, query)
 
 
 def _close_in(

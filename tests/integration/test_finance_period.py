@@ -438,3 +438,17 @@ def test_f5_a_posting_edited_behind_the_services_back_breaks_the_chain(
     found = closing.verify_postings(uow(), caller=MAKER, town=A)
     assert not found.holds
     assert found.first_broken == "towns/a/periods/2026H1/postings/2"
+
+
+def test_periods_are_listed_by_town_in_pages(uow: Callable[[], FinanceUnitOfWork]) -> None:
+    allocate(uow)
+    first, token = closing.list_periods(
+        uow(), caller=MAKER, towns=None, period="2026H1", page_size=1
+    )
+    rest, last = closing.list_periods(
+        uow(), caller=MAKER, towns=None, period="2026H1", page_size=1, page_token=token
+    )
+    assert [v.record.town for v in first + rest] == [A, B] and last == ""
+    assert [v.record.allocated for v in first + rest] == [Fen(2982000), Fen(404000)]
+    seen_by_b, _ = closing.list_periods(uow(), caller=CHIEF_B, towns=None, period=None)
+    assert [v.record.town for v in seen_by_b] == [B]
