@@ -82,6 +82,10 @@ def _person(client: httpx.Client, village: str, name: str, worker: str) -> str:
         )
     created: str = ok(answer)["name"]
     ok(client.post(f"/v1/{created}/assignments", json={"worker": worker, "startDate": start}))
+    indicators = ("eating", "dressing", "transferring", "toileting", "indoorWalking", "bathing")
+    assessment: dict[str, Any] = {i: "INDICATOR_ANSWER_ABLE" for i in indicators}  # R3: self-care
+    assessment |= {"assessor": "评估中心", "assessmentDate": start}
+    ok(client.post(f"/v1/{created}/assessments", json=assessment))
     return created
 
 
@@ -133,6 +137,53 @@ def build(base_url: str) -> City:
             city.accounts = {
                 "worker": _account(client, "station_worker", "caseload", worker, "王芳"),
                 "chief": _account(client, "station_chief", "town", town, "刘站长"),
-                "finance": _account(client, "city_finance", "city", "", "市财政局"),
+                "finance": _account(client, "city_finance", "city", "", "市财政局经办"),
+                "checker": _account(client, "city_finance", "city", "", "市财政局复核"),
             }
         return city
+
+
+def bearer(client: httpx.Client, account: Account) -> dict[str, str]:
+    """The Authorization header of a fresh login of the account."""
+    login = {"username": account.username, "password": account.password}
+    token = ok(client.post("/v1/auth:login", json=login))["accessToken"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def fund_period(base_url: str, city: City, period: str) -> int:
+    """The town's period allocated (computed by one finance officer, approved by another, rule
+    F1) and disbursed down to the station, nothing spent: the station holds it all. Returns the
+    amount in fen."""
+    assert city.accounts is not None
+    name = f"{city.town}/periods/{period}"
+    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+        for path, body in (
+            ("/v1/minimumWages", {"effectiveDate": _day(2025, 1, 1), "monthly": {"fen": "249000"}}),
+            (
+                "/v1/careStandards",
+                {
+                    "effectiveDate": _day(2026, 1, 1),
+                    "amounts": [
+                        {"careLevel": "CARE_LEVEL_SELF_CARE", "monthly": {"fen": "15000"}},
+                        {"careLevel": "CARE_LEVEL_PARTIAL", "monthly": {"fen": "40000"}},
+                        {"careLevel": "CARE_LEVEL_FULL_LOSS", "monthly": {"fen": "80000"}},
+                    ],
+                },
+            ),
+        ):
+            answer = client.post(path, json=body)
+            assert answer.status_code in (200, 409), answer.text  # 409: an earlier run's
+        maker = bearer(client, city.accounts["finance"])
+        checker = bearer(client, city.accounts["checker"])
+        computed = ok(client.post(f"/v1/{name}/allocations:compute", json={}, headers=maker))
+        (allocation,) = computed["allocations"]
+        ok(client.post(f"/v1/{allocation['name']}:approve", json={}, headers=checker))
+        amount = allocation["amount"]
+        for leg in ("DISBURSEMENT_LEG_CITY_TO_TOWN", "DISBURSEMENT_LEG_TOWN_TO_STATION"):
+            body = {"leg": leg, "amount": amount, "requestId": f"{name}/{leg}"}
+            ok(client.post(f"/v1/{name}/disbursements", json=body, headers=maker))
+        return int(amount["fen"])
+
+
+def _day(year: int, month: int, day: int) -> dict[str, int]:
+    return {"year": year, "month": month, "day": day}

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.e2e import console_browser as cb
 from tests.e2e.conftest import RunningStack
-from tests.e2e.console_city import Account, City, build, ok
+from tests.e2e.console_city import City, bearer, build, fund_period, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -65,16 +65,6 @@ def _visits_of(base_url: str, person: str) -> list[dict[str, Any]]:
         return visits
 
 
-def _bearer(client: httpx.Client, account: Account | None) -> dict[str, str]:
-    """The account's Authorization header; none for the development caller."""
-    if account is None:
-        return {}
-    login = {"username": account.username, "password": account.password}
-    return {
-        "Authorization": "Bearer " + ok(client.post("/v1/auth:login", json=login))["accessToken"]
-    }
-
-
 def _fill_visit(page: Page, problem: str, note: str) -> None:
     """Answers every check: `problem` has a problem with its note, the others are fine."""
     page.check(f"fieldset[data-check={problem}] input[value=CHECK_RESULT_PROBLEM]")
@@ -111,6 +101,12 @@ def test_a_worker_records_an_unsafe_house_on_a_phone_and_sees_the_immediate_esca
     page.wait_for_selector("#my-escalations")
     assert "下一步：联系村（社区）民政工作人员" in page.inner_text("#my-escalations")
     cb.look(page, "04-worker-my-escalations")
+    # The next step from the phone: the village contact notified (rules V4, V6).
+    page.locator("#my-escalations details summary").first.click()
+    page.locator("#my-escalations input[type=text]").first.fill("村民政专干 周红")
+    page.locator("#my-escalations form button[type=submit]").first.click()
+    page.wait_for_selector("#my-escalations >> text=已联系村（社区）")
+    assert "下一步：请村（社区）安排处置" in page.inner_text("#my-escalations")
     page.context.close()
 
 
@@ -148,7 +144,7 @@ def test_a_visit_made_without_a_connection_is_kept_and_recorded_once_when_it_ret
     (visit,) = _visits_of(base_url, person)
     # The answer could have been lost on the way back: the phone sends the same request again.
     with httpx.Client(base_url=base_url, timeout=15.0) as client:
-        headers = _bearer(client, city.accounts["worker"] if city.accounts else None)
+        headers = bearer(client, city.accounts["worker"]) if city.accounts else {}
         shape = ok(client.get("/console/operations.json"))["bodies"]["VisitService_CreateVisit"]
         request_id, body = kept[0]["requestId"], kept[0]["visit"]
         again = ok(
@@ -174,13 +170,13 @@ def test_the_chief_sees_the_escalation_on_the_board_the_ledger_and_the_person(
     account = city.accounts["chief"] if city.accounts else None
     cb.sign_in(page, base_url, account, "station_chief", city.town)
     page.goto(base_url + "/#/board")
-    page.wait_for_selector("#column-todo")
-    todo = page.locator("#column-todo").inner_text()
-    assert "李四" in todo and "立即" in todo
+    page.wait_for_selector("#column-notified")
+    notified = page.locator("#column-notified").inner_text()
+    assert "李四" in notified and "立即" in notified
     cb.look(page, "08-chief-board")
     page.goto(base_url + "/#/dashboard")
     page.wait_for_selector("#charts figure")
-    assert page.locator("#charts svg.chart").count() >= 1
+    assert page.locator("#charts svg.chart").count() == 2  # coverage, response times
     assert page.inner_text("#overdue") != ""
     cb.look(page, "09-chief-dashboard")
     page.goto(base_url + "/#/ledger")
@@ -212,4 +208,39 @@ def test_a_worker_cannot_open_a_person_of_another_town(
     page.wait_for_selector("#person-refused")
     assert "周六" not in page.inner_text("main")
     cb.look(page, "12-worker-other-town-refused")
+    page.context.close()
+
+
+def test_finance_tries_to_close_a_period_with_a_balance_and_reads_the_refusal(
+    browser: Browser, base_url: str, city: City
+) -> None:
+    if city.accounts is None:
+        pytest.skip("the gateway has no login yet: finance needs two officers (rule F1)")
+    with httpx.Client(base_url=base_url, timeout=15.0) as client:
+        if (
+            ok(client.get("/console/operations.json"))["operations"].get(
+                "FinanceService_ClosePeriod"
+            )
+            is None
+        ):
+            pytest.skip("finance has not landed")
+    period = "2026H2"
+    amount = fund_period(base_url, city, period)
+    assert amount == 3 * 6 * 15000  # rule F2: three self-care persons, six months, 150.00 each
+    page = cb.new_context(browser, cb.DESK).new_page()
+    cb.sign_in(page, base_url, city.accounts["finance"], "", "")
+    page.goto(base_url + "/#/finance")
+    page.wait_for_selector("#town-picker")
+    page.select_option("#town-picker", city.town)
+    page.wait_for_selector("#period-facts")
+    page.fill("#period", period)
+    page.click("text=显示")
+    page.wait_for_selector("#close-period")
+    assert page.inner_text("#station-balance") == "¥2700.00"
+    page.click("#close-period")
+    page.wait_for_selector("#close-refused")
+    refusal = page.inner_text("#close-refused")
+    # Rule F4: a period closes only at a zero balance; the refusal says how much is left.
+    assert "不能结账" in refusal and "F4" in refusal and "2700.00" in refusal
+    cb.look(page, "13-finance-close-refused")
     page.context.close()

@@ -20,7 +20,7 @@ export class ApiError extends Error {
     if (this.offline) return t("No connection: the server cannot be reached");
     const parts = [this.message];
     for (const v of this.violations) parts.push(`${v.field}: ${v.localizedMessage?.message || v.description}`);
-    if (this.rule) parts.push(t("(rule {rule})", { rule: this.rule }));
+    if (this.rule && !this.message.includes(this.rule)) parts.push(t("(rule {rule})", { rule: this.rule }));
     return parts.filter(Boolean).join(" ");
   }
 }

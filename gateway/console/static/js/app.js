@@ -16,12 +16,12 @@ const TOWN_ROLES = ["station_chief", "town_head", "city_civil_affairs"];
 const PAGES = () => [
   ["week", t("This week's visits"), ["station_worker"], () => worker.weekPage(), ""],
   ["my-escalations", t("My escalations"), ["station_worker"], () => worker.myEscalationsPage(), ""],
-  ["outbox", t("Waiting to be sent"), ["station_worker", "station_chief", "town_head"], () => worker.outboxPage(), ""],
   ["dashboard", t("Dashboard"), TOWN_ROLES, () => town.dashboardPage(), ""],
   ["board", t("Escalation board"), [...TOWN_ROLES, "village_contact", "auditor"], () => town.boardPage(), ""],
   ["ledger", t("Work ledger"), [...TOWN_ROLES, "auditor"], () => town.ledgerPage(), ""],
   ["persons", t("Persons"), [...TOWN_ROLES, "auditor"], () => town.personsPage(), ""],
   ...services.PAGES(),
+  ["outbox", t("Waiting to be sent"), ["station_worker", "station_chief", "town_head"], () => worker.outboxPage(), ""],
 ];
 
 /** Pages reached by link only: [prefix, render(rest), roles]. */

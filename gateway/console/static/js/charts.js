@@ -17,7 +17,7 @@ function s(tag, attrs = {}, ...children) {
  */
 export function barChart(title, rows, { scale = 0, unit = "" } = {}) {
   const top = scale || Math.max(1, ...rows.map((r) => Math.max(r.value, r.marker || 0)));
-  const labelW = 120, barW = 480, rowH = 26, width = labelW + barW + 90;
+  const labelW = 130, barW = 440, rowH = 26, width = labelW + barW + 170;
   const height = rows.length * rowH + 8;
   const svg = s("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
   svg.append(s("title", {}, title));

@@ -4,9 +4,10 @@ import { ApiError, api, availableOperations, listAll } from "../js/api.js";
 import { barChart } from "../js/charts.js";
 import { h, page, tail } from "../js/dom.js";
 import { t } from "../js/i18n.js";
-import { checkItemLabel, label, nextStep } from "../js/labels.js";
+import { checkItemLabel, label } from "../js/labels.js";
 import { account, chooseTown, currentTown, scopeTown } from "../js/session.js";
-import { cstDaysAgo, isoWeek, seconds, showDate, showTime, weekBefore } from "../js/time.js";
+import { cstDate, cstDaysAgo, isoWeek, showDate, showTime, weekBefore } from "../js/time.js";
+import { yuan } from "./services.js";
 import { escalationItem } from "./worker.js";
 
 /** The town the page is about; for the city, a picker of the towns first. */
@@ -45,10 +46,8 @@ function card(id, title, value, tone = "") {
 }
 
 function currentHalf() {
-  const week = isoWeek();
-  const year = week.slice(0, 4);
-  const month = new Date().getMonth() + 1;
-  return `${year}H${month <= 6 ? 1 : 2}`;
+  const d = cstDate();
+  return `${d.year}H${d.month <= 6 ? 1 : 2}`;
 }
 
 /** The town dashboard: this week's visits, escalations past deadline, staffing, subsidy, charts. */
@@ -71,30 +70,36 @@ export async function dashboardPage() {
     card("overdue", t("Escalations past deadline"), overdue.length, overdue.length ? "bad" : "ok"),
     card("open", t("Open escalations"), open.length),
   ];
-  const extra = [];
   if (ops.has("HrService_GetTownStaffing")) {
     try {
-      const staffing = await api("GET", `/v1/${town}/staffing`).catch(() => api("GET", `/v1/${town}:staffing`));
+      const staffing = await api("GET", `/v1/${town}/staffing`);
       cards.push(card("staffing", t("Staffing shortfall"), staffing.shortfall ?? 0, staffing.shortfall ? "bad" : "ok"));
+    } catch (_e) { /* not offered to this role */ }
+  }
+  if (ops.has("HrService_GetRenewalReport")) {
+    try {
+      const soon = cstDate(new Date(Date.now() + 90 * 86400000));
+      const report = await api("GET", `/v1/${town}/renewalReport`, { query: { "endingBefore.year": soon.year, "endingBefore.month": soon.month, "endingBefore.day": soon.day } });
+      const ending = (report.rows || []).length;
+      cards.push(card("contracts-ending", t("Contracts ending within 90 days"), ending, ending ? "warn" : "ok"));
+    } catch (_e) { /* not offered to this role */ }
+  }
+  if (ops.has("HrService_ListTrainingHours")) {
+    try {
+      const short = (await api("GET", `/v1/${town}/trainingHours`, { query: { year: cstDate().year, shortOnly: true } })).trainingHours || [];
+      cards.push(card("training-short", t("Workers short of training hours"), short.length, short.length ? "warn" : "ok"));
     } catch (_e) { /* not offered to this role */ }
   }
   if (ops.has("FinanceService_GetPeriod")) {
     try {
       const period = await api("GET", `/v1/${town}/periods/${currentHalf()}`);
-      if (period.balance) cards.push(card("balance", t("Subsidy balance"), money(period.balance)));
-    } catch (_e) { /* not offered to this role */ }
+      const fen = BigInt(period.townBalance?.fen || 0) + BigInt(period.stationBalance?.fen || 0);
+      cards.push(card("balance", t("Subsidy balance"), yuan({ fen: String(fen) })));
+    } catch (_e) { /* no period yet, or not offered to this role */ }
   }
   const charts = h("section", { id: "charts" });
-  page(title, pickerOf(town), h("p", { class: "muted" }, t("Week {week}", { week })), h("div", { class: "cards" }, cards), extra, charts);
+  page(title, pickerOf(town), h("p", { class: "muted" }, t("Week {week}", { week })), h("div", { class: "cards" }, cards), charts);
   charts.append(...await dashboardCharts(town, villages));
-}
-
-export function money(m) {
-  if (!m) return "";
-  const fen = BigInt(m.units || 0) * 100n + BigInt(Math.round((m.nanos || 0) / 1e7));
-  const sign = fen < 0n ? "-" : "";
-  const abs = fen < 0n ? -fen : fen;
-  return `${sign}¥${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
 }
 
 async function dashboardCharts(town, villages) {
@@ -118,22 +123,21 @@ async function dashboardCharts(town, villages) {
     timed.map((e) => {
       const hours = (new Date(e.contact.contactTime) - new Date(e.visitTime)) / 3600000;
       const limit = (new Date(e.contactDeadline) - new Date(e.visitTime)) / 3600000;
-      return { label: `${label(e.action).slice(0, 6)} ${tail(e.name).slice(-4)}`, value: Math.round(hours * 10) / 10, marker: limit, color: hours > limit ? "#b42318" : "#1a7f37", text: t("{hours} h of {limit} h", { hours: Math.round(hours * 10) / 10, limit: Math.round(limit * 10) / 10 }) };
+      return { label: showTime(e.visitTime).slice(5), value: Math.round(hours * 10) / 10, marker: limit, color: hours > limit ? "#b42318" : "#1a7f37", text: t("{hours} h of {limit} h", { hours: Math.round(hours * 10) / 10, limit: Math.round(limit * 10) / 10 }) };
     })) : h("p", { class: "muted" }, t("No village contact has been notified yet")));
   const ops = await availableOperations();
-  if (ops.has("FinanceService_ListExpenses")) {
+  if (ops.has("FinanceService_ListPostings")) {
     try {
-      const expenses = await listAll(`/v1/${town}/periods/${currentHalf()}/expenses`, "expenses");
+      const postings = (await api("GET", `/v1/${town}/periods/${currentHalf()}/postings`)).postings || [];
       const byCategory = new Map();
-      for (const x of expenses) {
-        const fen = Number(x.amount?.units || 0) * 100 + Math.round((x.amount?.nanos || 0) / 1e7);
-        byCategory.set(x.category, (byCategory.get(x.category) || 0) + fen);
+      for (const p of postings.filter((x) => x.kind === "POSTING_KIND_EXPENSE")) {
+        byCategory.set(p.category, (byCategory.get(p.category) || 0n) + BigInt(p.amount?.fen || 0));
       }
       parts.push(h("h2", {}, t("Spending by category")));
       parts.push(byCategory.size ? barChart(t("Spending by category this period (yuan)"),
-        [...byCategory].map(([category, fen]) => ({ label: label(category).slice(0, 10), value: fen / 100, text: `¥${(fen / 100).toFixed(2)}` })))
+        [...byCategory].map(([category, fen]) => ({ label: label(category).slice(0, 10), value: Number(fen) / 100, text: yuan({ fen: String(fen) }) })))
         : h("p", { class: "muted" }, t("Nothing spent yet this period")));
-    } catch (_e) { /* not offered to this role */ }
+    } catch (_e) { /* no period yet, or not offered to this role */ }
   }
   return parts;
 }
