@@ -108,11 +108,14 @@ class Stack:
     # -- starting ---------------------------------------------------------------------------
 
     def start(self, base_env: Mapping[str, str]) -> None:
-        for folder in (self.layout.run_dir, self.layout.logs_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        for folder in (self.layout.data_dir, self.layout.run_dir, self.layout.logs_dir):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)  # personal data lives here (docs/privacy.md)
         self.layout.conf.write_text(render(self.settings, self.layout))
         env = {**base_env, **child_environment(self.settings, self.layout)}
-        with (self.layout.logs_dir / "supervisord.out").open("ab") as out:
+        out_path = self.layout.logs_dir / "supervisord.out"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        with os.fdopen(os.open(out_path, flags, 0o600), "ab") as out:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "supervisor.supervisord", "-n", "-c", str(self.layout.conf)],
                 env=env,

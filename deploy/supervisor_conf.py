@@ -120,6 +120,9 @@ def render(
         "chmod=0700",
         "",
         "[supervisord]",
+        # Personal data at rest (docs/privacy.md): every file supervisord and the services
+        # create (databases, logs, keys) is 0600, every folder 0700.
+        "umask=077",
         f"logfile={layout.supervisord_log}",
         "logfile_maxbytes=10MB",
         "logfile_backups=3",
