@@ -427,3 +427,75 @@ def test_dated_settings_round_trip_and_a_town_ratio_reaches_pay_terms(stack: Sta
         p: (t.withholding_ratio_bp, t.employer_rates_bp["housing_fund"]) for p, t in ratios.items()
     }
     assert by_period == {"2098": (1000, 800), "2099H1": (1200, 1200), "2099H2": (1500, 1200)}
+
+
+def test_h3_h4_a_round_is_ranked_stored_and_an_offer_accepted(stack: Stack) -> None:
+    hr = stack.hr
+    applicants = [
+        pb.Applicant(applicant_id="A01", display_name="张伟", education=pb.EDUCATION_COLLEGE,
+                     former_welfare_post=True, certificate_level=pb.CERTIFICATE_LEVEL_JUNIOR,
+                     straight_to_interview=True, interview_score=8000),
+        pb.Applicant(applicant_id="A02", display_name="刘洋", education=pb.EDUCATION_BACHELOR,
+                     graduation_date=_d(2021, 6, 15), household_town="towns/chengdong",
+                     written_score=8150, interview_score=7725),
+        pb.Applicant(applicant_id="A03", display_name="赵敏", education=pb.EDUCATION_POSTGRADUATE,
+                     graduation_date=_d(2025, 6, 30), household_town="towns/xicheng",
+                     written_score=9500, interview_score=9200),
+    ]  # fmt: skip
+    made = hr.CreateRecruitmentRound(
+        pb.CreateRecruitmentRoundRequest(
+            parent="towns/chengdong",
+            recruitment_round_id="r2026",
+            recruitment_round=pb.RecruitmentRound(
+                round_date=_d(2026, 6, 15), posts=2, applicants=applicants
+            ),
+        ),
+        metadata=CITY,
+    )
+    ranking = [(r.applicant_id, r.tier, r.combined_score, r.offered) for r in made.ranking]
+    assert ranking == [
+        ("A01", pb.RECRUITMENT_TIER_WELFARE_POST, 8000, True),
+        ("A02", pb.RECRUITMENT_TIER_LOCAL_GRADUATE, 7895, True),
+        ("A03", pb.RECRUITMENT_TIER_OPEN, 9320, False),
+    ]
+    worker = hr.AcceptOffer(
+        pb.AcceptOfferRequest(
+            name=made.name, applicant_id="A02", start_date=_d(2026, 7, 1),
+            monthly_base=types_pb2.Money(fen=420000), probation_months=6,
+        ),
+        metadata=CITY,
+    )  # fmt: skip
+    again = hr.GetRecruitmentRound(pb.GetRecruitmentRoundRequest(name=made.name), metadata=CITY)
+    assert [r.worker for r in again.ranking] == ["", worker.name, ""]
+    (contract,) = hr.ListContracts(
+        pb.ListContractsRequest(parent=worker.name), metadata=CITY
+    ).contracts
+    assert (contract.start_date, contract.end_date, contract.probation_months) == (
+        _d(2026, 7, 1), _d(2029, 6, 30), 6
+    )  # fmt: skip
+    bad = pb.Applicant(
+        applicant_id="B01",
+        display_name="钱多",
+        education=pb.EDUCATION_BACHELOR,
+        household_town="towns/chengdong",
+        written_score=8000,
+        interview_score=8000,
+    )
+    with pytest.raises(grpc.RpcError) as info:
+        hr.CreateRecruitmentRound(
+            pb.CreateRecruitmentRoundRequest(
+                parent="towns/chengdong",
+                recruitment_round_id="r2027",
+                recruitment_round=pb.RecruitmentRound(
+                    round_date=_d(2027, 6, 15), posts=1, applicants=[*applicants, bad]
+                ),
+            ),
+            metadata=CITY,
+        )
+    assert _refusal(info) == (grpc.StatusCode.INVALID_ARGUMENT, "H3")
+    with pytest.raises(grpc.RpcError) as info:
+        hr.GetRecruitmentRound(
+            pb.GetRecruitmentRoundRequest(name="towns/chengdong/recruitmentRounds/r2027"),
+            metadata=CITY,
+        )
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
