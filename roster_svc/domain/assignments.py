@@ -100,10 +100,8 @@ def check_assignment_order(history: Sequence[Assignment], assignment: Assignment
         if assignment.start_date <= latest.start_date:
             raise FailedPrecondition(
                 tr(
-                    (
-                        "the person is assigned from {start_date}; a new assignment must start "
-                        "after it"
-                    ),
+                    "the person is assigned from {start_date}; a new assignment must start "
+                    "after it",
                     start_date=latest.start_date,
                 ),
                 rule="R6",

@@ -124,11 +124,9 @@ def check_status_change(history: Sequence[StatusChange], change: StatusChange) -
     if change.effective_date <= latest.effective_date:
         raise FailedPrecondition(
             tr(
-                (
-                    "the status is recorded from {effective_date}; a change must take "
-                    "effect after it (history is never rewritten, and periods may not "
-                    "overlap)"
-                ),
+                "the status is recorded from {effective_date}; a change must take "
+                "effect after it (history is never rewritten, and periods may not "
+                "overlap)",
                 effective_date=latest.effective_date,
             ),
             rule="R6",

@@ -19,7 +19,7 @@ from roster_svc.domain.assignments import (
     check_worker_town,
 )
 from roster_svc.domain.history import status_spans, worker_spans
-from roster_svc.domain.persons import Period, PersonStatus, as_of
+from roster_svc.domain.persons import STATUS_TEXT, Period, PersonStatus, as_of
 from roster_svc.service_layer.persons import WRITERS, Deps, load_for_write, load_person
 from roster_svc.service_layer.unit_of_work import RosterUnitOfWork
 from sgz_runtime import names, paging
@@ -66,13 +66,11 @@ def create_assignment(
         if status is not PersonStatus.DISPERSED:
             raise FailedPrecondition(
                 tr(
-                    (
-                        "{name} is not dispersed on {start_date} ({value}); only dispersed "
-                        "persons are assigned a worker"
-                    ),
+                    "{name} is not dispersed on {start_date} ({value}); only dispersed "
+                    "persons are assigned a worker",
                     name=person.name,
                     start_date=start_date,
-                    value=status.value if status else "not on the roster",
+                    value=STATUS_TEXT[status] if status else tr("not on the roster"),
                 ),
                 rule="R1",
             )

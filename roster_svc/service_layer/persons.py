@@ -284,10 +284,8 @@ def update_person(
             if town_id != person.town_id:
                 raise FailedPrecondition(
                     tr(
-                        (
-                            "person.village: {village} is in another town; the person's town, "
-                            "station worker and agreement would all change (rule R5)"
-                        ),
+                        "person.village: {village} is in another town; the person's town, "
+                        "station worker and agreement would all change (rule R5)",
                         village=village,
                     ),
                     rule="R5",
