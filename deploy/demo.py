@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from gateway.accounts.app import open_accounts
 from gateway.accounts.passwords import generated_password
@@ -30,7 +29,7 @@ TOWNS = (
     (
         "chengdong",
         "城东镇",
-        "320621",
+        "320621100",
         ("xinhua", "新华村"),
         ("dongfeng", "东风村"),
         ("hongqi", "红旗村"),
@@ -41,7 +40,7 @@ TOWNS = (
     (
         "xihu",
         "西湖镇",
-        "320682",
+        "320621101",
         ("taoyuan", "桃园村"),
         ("lijia", "李家村"),
         ("qianjin", "前进村"),
@@ -214,15 +213,13 @@ def load(settings: Settings, url: str, *, today: dt.date | None = None) -> DemoC
                     "POST",
                     "/v1/persons",
                     {
-                        "displayName": SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)],
-                        "idNumber": _id_number(seed * 2 + 1 + n, birth),
-                        "village": town_villages[i % len(town_villages)],
-                        "address": f"{i + 1}号",
-                    },
-                    **{
-                        "startDate.year": str(started.year),
-                        "startDate.month": "1",
-                        "startDate.day": "1",
+                        "person": {
+                            "displayName": SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)],
+                            "idNumber": _id_number(seed * 2 + 1 + n, birth),
+                            "village": town_villages[i % len(town_villages)],
+                            "address": f"{i + 1}号",
+                        },
+                        "startDate": _date(started),
                     },
                 )["name"]
                 seed += 1
@@ -303,12 +300,14 @@ def _record_visits(client: httpx.Client, city: DemoCity, now: dt.datetime) -> No
                 "POST",
                 "/v1/visits",
                 {
-                    "person": person,
-                    "worker": worker,
-                    "visitTime": at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
-                    "checks": checks,
+                    "visit": {
+                        "person": person,
+                        "worker": worker,
+                        "visitTime": at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+                        "checks": checks,
+                    },
+                    "requestId": f"demo-{n}-{k}",
                 },
-                requestId=f"demo-{n}-{k}",
             )
             city.visits += 1
             city.escalations += len(visit.get("escalations", []))
@@ -330,16 +329,16 @@ def load_and_print(settings: Settings, url: str, console: Console) -> DemoCity |
         f"{city.escalations} escalations.",
         soft_wrap=True,
     )
-    table = Table(title="Demo accounts (shown once; log in at POST /v1/auth:login or `sgz login`)")
-    for column in ("role", "username", "password", "scope"):
-        table.add_column(column, no_wrap=True)
-    for account in city.accounts:
-        table.add_row(account.role, account.username, account.password, account.scope)
-    console.print(table)
-    for account in city.accounts:  # one plain line each, for scripts
+    console.print(
+        "Demo accounts, shown once (log in with POST /v1/auth:login or `sgz login`):",
+        soft_wrap=True,
+    )
+    for account in city.accounts:  # one plain line each: a table would cut the passwords
         console.print(
-            f"demo account: {account.role} {account.username} {account.password} {account.scope}",
+            f"demo account: {account.role:<18} {account.username:<16} {account.password}  "
+            f"{account.scope}",
             soft_wrap=True,
             highlight=False,
+            markup=False,
         )
     return city

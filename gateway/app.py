@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import grpc
+from google.protobuf import json_format
 from google.protobuf.message import Message
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -44,7 +45,8 @@ from gateway.transcoding import (
     response_json,
     routes_of,
 )
-from sgz_runtime import errors, i18n, identity
+from gateway.views import view_routes
+from sgz_runtime import errors, i18n, identity, status
 from sgz_runtime.config import Settings
 
 log = logging.getLogger("sgz.gateway")
@@ -79,7 +81,7 @@ class Gateway:
         self.routes, self.route_problems = routes_of(backends)
         #: Who may call each RPC, from its (sgz.common.v1.access) option.
         self.access = {r.grpc_path: authorization.access_of(r.method) for r in self.routes}
-        self.native = account_routes(lambda: self.accounts)
+        self.native = [*account_routes(lambda: self.accounts), *view_routes(lambda: self)]
         self.router = Router(self.routes)
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._calls: dict[str, grpc.aio.UnaryUnaryMultiCallable[Message, Message]] = {}
@@ -129,6 +131,7 @@ class Gateway:
             authorization.require_json_write(request)
             caller = await self.authenticator.authenticate(request)
             authorization.require(self.access[route.grpc_path], caller, route.grpc_path)
+            authorization.require_path_in_scope(caller, match.bindings.values())
             body = await _read_body(request)
             message = build_request(route, match.bindings, request.query_params.multi_items(), body)
         except authorization.UnsupportedMediaType as exc:
@@ -149,6 +152,35 @@ class Gateway:
         except grpc.aio.AioRpcError as exc:
             return gw_errors.error_response(gw_errors.status_of_rpc_error(exc))
         return JSONResponse(response_json(route, response))
+
+    def access_of(self, grpc_path: str) -> authorization.Access | None:
+        """Who may call an RPC; None when no route of this gateway serves it."""
+        return self.access.get(grpc_path)
+
+    async def call_json(
+        self, grpc_path: str, request: dict[str, Any], caller: identity.Caller
+    ) -> Any:
+        """Calls an RPC as caller with a ProtoJSON request; its ProtoJSON answer, or the
+        service's refusal as a DomainError (for the gateway's views)."""
+        route = next(r for r in self.routes if r.grpc_path == grpc_path)
+        message = json_format.ParseDict(request, message_class(route.input)())
+        if self._signer is None:
+            self._signer = identity.TokenSigner(self.settings.secret())
+        metadata = (
+            (identity.CALLER_METADATA_KEY, self._signer.token_for(caller)),
+            (
+                identity.REQUEST_ID_METADATA_KEY,
+                identity.current_request_id() or identity.new_request_id(),
+            ),
+            (i18n.LANG_METADATA_KEY, i18n.current_locale()),
+        )
+        try:
+            response = await self._calls[grpc_path](
+                message, timeout=self.settings.default_deadline_s, metadata=metadata
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise status.from_rpc_error(exc) from None
+        return json_format.MessageToDict(response, always_print_fields_with_no_presence=True)
 
     async def healthz(self, request: Request) -> Response:
         channels = {

@@ -14,7 +14,7 @@ asking, never JSON.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ from gateway.accounts.service import TooManyAttempts
 from gateway.auth import Authenticator
 from sgz_runtime.errors import DomainError, FieldViolation, InvalidArgument, PermissionDenied
 from sgz_runtime.i18n import tr
-from sgz_runtime.identity import Caller, Role
+from sgz_runtime.identity import Caller, Role, ScopeLevel
 
 #: Every role a person's account can have (the system role is for calls between services).
 PERSON_ROLES: frozenset[Role] = frozenset(r for r in Role if r is not Role.SYSTEM)
@@ -82,6 +82,35 @@ def require(access: Access, caller: Caller, what: str) -> None:
         raise RoleNotAllowed(
             tr("the role {role} may not call {what}", role=caller.role.value, what=what)
         )
+
+
+class OutOfScope(PermissionDenied):
+    reason = "OUT_OF_SCOPE"
+
+
+def require_path_in_scope(caller: Caller, names: Iterable[str]) -> None:
+    """PermissionDenied (403) when a resource name in the URL path lies in another town (or,
+    for a village contact, another village of the town) than the caller's scope. Defence in
+    depth: the services check scope on every call, names in bodies and queries included."""
+    if caller.scope_level not in (ScopeLevel.TOWN, ScopeLevel.VILLAGE):
+        return
+    parts = caller.scope.split("/")
+    for name in names:
+        segments = name.split("/")
+        if len(segments) < 2 or segments[0] != "towns":
+            continue
+        outside = segments[1] != parts[1]
+        if (
+            not outside
+            and caller.scope_level is ScopeLevel.VILLAGE
+            and len(segments) >= 4
+            and segments[2] == "villages"
+        ):
+            outside = segments[3] != parts[3]
+        if outside:
+            raise OutOfScope(
+                tr("{name} is outside the caller's scope", name="/".join(segments[:4]))
+            )
 
 
 class UnsupportedMediaType(InvalidArgument):

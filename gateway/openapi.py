@@ -24,6 +24,7 @@ from google.protobuf.descriptor import (
 )
 
 from gateway import health
+from gateway.authorization import access_of
 from gateway.descriptors import Backend
 from gateway.templates import Segment
 from gateway.transcoding import Route, has_fields_in_json, is_map
@@ -451,6 +452,9 @@ class _Document:
                 "default": _ERROR_RESPONSE,
             },
         }
+        access = access_of(method)
+        # Who may call it (sgz.common.v1.access): the one route-role table, shown here.
+        operation["x-sgz-roles"] = access.names() if access.declared else []
         body = self.request_body(route)
         if body is not None:
             operation["requestBody"] = body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import Callable
 
@@ -12,17 +14,21 @@ from starlette.requests import Request
 from gateway.accounts import domain, tokens
 from gateway.accounts.limiter import FailureLimiter
 from gateway.accounts.passwords import Passwords
+from gateway.app import create_app
 from gateway.authorization import (
     Access,
+    OutOfScope,
     RoleNotAllowed,
     UnsupportedMediaType,
     access_of,
     require,
     require_json_write,
+    require_path_in_scope,
 )
 from gateway.descriptors import load_backends
 from gateway.transcoding import routes_of
 from sgz_runtime import identity
+from sgz_runtime.config import Settings
 from sgz_runtime.errors import InvalidArgument, Unauthenticated
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 
@@ -287,3 +293,54 @@ def test_writes_take_only_json(method: str, headers: dict[str, str], refused: bo
             require_json_write(_request(method, headers))
     else:
         require_json_write(_request(method, headers))
+
+
+@pytest.mark.parametrize(
+    ("caller", "names", "refused"),
+    [
+        (CHIEF, ["towns/a"], False),
+        (CHIEF, ["towns/a/villages/v"], False),
+        (CHIEF, ["towns/b"], True),
+        (CHIEF, ["towns/ab"], True),  # not a prefix match
+        (CHIEF, ["towns/b/ledgerEntries/3"], True),
+        (CHIEF, ["persons/p1"], False),  # the service decides
+        (
+            Caller("a/v", Role.VILLAGE_CONTACT, ScopeLevel.VILLAGE, "towns/a/villages/v"),
+            ["towns/a"],
+            False,
+        ),
+        (
+            Caller("a/v", Role.VILLAGE_CONTACT, ScopeLevel.VILLAGE, "towns/a/villages/v"),
+            ["towns/a/villages/w"],
+            True,
+        ),
+        (Caller("a/c", Role.CITY_CIVIL_AFFAIRS, ScopeLevel.CITY, ""), ["towns/b"], False),
+    ],
+)
+def test_a_path_in_another_town_or_village_is_refused_at_the_gateway(
+    caller: Caller, names: list[str], refused: bool
+) -> None:
+    if refused:
+        with pytest.raises(OutOfScope):
+            require_path_in_scope(caller, names)
+    else:
+        require_path_in_scope(caller, names)
+
+
+def test_the_openapi_document_shows_each_routes_roles() -> None:
+    app = create_app(Settings(gateway_dev_auth=False))
+    request = Request({"type": "http", "method": "GET", "headers": []})
+    response = asyncio.run(app.state.gateway.openapi(request))
+    paths = json.loads(bytes(response.body))["paths"]
+    operations = [op for path in paths.values() for op in path.values()]
+    public = {"Gateway_Healthz", "Auth_Login", "Auth_Refresh", "Auth_Logout"}
+    without = [
+        op["operationId"]
+        for op in operations
+        if op["operationId"] not in public and not op.get("x-sgz-roles")
+    ]
+    assert without == []
+    by_id = {op["operationId"]: op for op in operations}
+    assert by_id["RosterService_CreateTown"]["x-sgz-roles"] == ["city_civil_affairs", "system"]
+    assert by_id["Accounts_Create"]["x-sgz-roles"] == ["city_civil_affairs"]
+    assert "x-sgz-roles" not in by_id["Auth_Login"]
