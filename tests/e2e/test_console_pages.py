@@ -77,6 +77,8 @@ def test_a_worker_records_an_unsafe_house_on_a_phone_and_sees_the_immediate_esca
 ) -> None:
     page = _worker_page(browser, base_url, city)
     cb.look(page, "01-worker-week")
+    # Only the worker's pages are offered (the roles each RPC declares).
+    assert page.locator("#nav a").all_inner_texts() == ["本周探访", "我的上报事项", "待发送"]
     todo = page.locator("#todo")
     assert todo.locator("li").count() == 3
     assert "李四" in todo.inner_text()
@@ -107,6 +109,9 @@ def test_a_worker_records_an_unsafe_house_on_a_phone_and_sees_the_immediate_esca
     page.locator("#my-escalations form button[type=submit]").first.click()
     page.wait_for_selector("#my-escalations >> text=已联系村（社区）")
     assert "下一步：请村（社区）安排处置" in page.inner_text("#my-escalations")
+    page.click("#logout")  # the session ends cleanly: back to the login, nothing kept
+    page.wait_for_selector("#login-form")
+    assert page.evaluate("() => localStorage.getItem('sgz.session')") is None
     page.context.close()
 
 
@@ -195,6 +200,16 @@ def test_the_chief_sees_the_escalation_on_the_board_the_ledger_and_the_person(
     masked = page.inner_text("#id-masked")
     assert "*" in masked and masked.startswith("320621")  # rule R2: the number is never shown
     cb.look(page, "11-chief-person")
+    for route, marker, name in (
+        ("hr", "#staffing", "14-chief-hr"),
+        ("pay", "#pay-period", "15-chief-pay"),
+        ("finance", "#period", "16-chief-finance"),
+    ):
+        page.goto(base_url + f"/#/{route}")
+        cb.ready(page, route)
+        if page.locator("#nav a[href='#/" + route + "']").count():
+            page.wait_for_selector(marker)
+            cb.look(page, name)
     page.context.close()
 
 
