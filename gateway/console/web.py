@@ -4,15 +4,17 @@ language, from the catalog) and `/console/...` (the static files, cached by ETag
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, request_response
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Scope
 
 from gateway.console.texts import TEXTS
 from sgz_runtime import i18n
@@ -73,12 +75,18 @@ class _Static(StaticFiles):
         return response
 
 
+def _gzip(endpoint: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
+    """The endpoint, compressed for a browser that accepts it: a third of the bytes on a slow
+    mobile connection."""
+    return GZipMiddleware(request_response(endpoint), minimum_size=500)
+
+
 def console_routes() -> list[BaseRoute]:
     """The routes to put before the API's catch-all."""
     return [
         Route("/", _index, methods=["GET", "HEAD"]),
         Route("/console/", _index, methods=["GET", "HEAD"]),
-        Route("/console/messages.json", _messages, methods=["GET", "HEAD"]),
-        Route("/console/operations.json", _operations, methods=["GET", "HEAD"]),
-        Mount("/console", app=_Static(directory=STATIC_DIR), name="console"),
+        Route("/console/messages.json", _gzip(_messages), methods=["GET", "HEAD"]),
+        Route("/console/operations.json", _gzip(_operations), methods=["GET", "HEAD"]),
+        Mount("/console", app=GZipMiddleware(_Static(directory=STATIC_DIR), minimum_size=500)),
     ]
