@@ -18,6 +18,7 @@ from tests.unit.visit_fakes import (
     timeline,
     visit,
 )
+from visit_svc.adapters.roster_client import FakeRosterClient
 from visit_svc.domain.policy import VisitPolicy
 from visit_svc.domain.timeline import PersonStatus, SubstituteSpan
 from visit_svc.domain.weeks import IsoWeek, local_date
@@ -34,8 +35,12 @@ def _clock() -> datetime:
 
 
 def _visit(
-    uow: FakeVisitUnitOfWork, client, person: str, at: datetime, worker: str = "workers/wang"
-) -> None:  # type: ignore[no-untyped-def]
+    uow: FakeVisitUnitOfWork,
+    client: FakeRosterClient,
+    person: str,
+    at: datetime,
+    worker: str = "workers/wang",
+) -> None:
     record_visit(uow, client, CHIEF, visit(person, at, worker), "", clock=_clock, skew=timedelta(0))
 
 

@@ -32,7 +32,12 @@ def test_a_commit_is_acknowledged_only_after_a_sync_that_began_after_it(tmp_path
 
     flusher = WalFlusher(wal, fsync=slow_fsync)
     try:
-        waiter = threading.Thread(target=lambda: (flusher.wait_durable(), events.append("ack")))
+
+        def wait_then_ack() -> None:
+            flusher.wait_durable()
+            events.append("ack")
+
+        waiter = threading.Thread(target=wait_then_ack)
         waiter.start()
         assert started.wait(5)
         time.sleep(0.05)

@@ -48,7 +48,9 @@ def client() -> FakeRosterClient:
     return roster(timeline("persons/p1"))
 
 
-def _open(uow, client, clock, finding: CheckItem) -> Escalation:  # type: ignore[no-untyped-def]
+def _open(
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient, clock: Clock, finding: CheckItem
+) -> Escalation:
     record_visit(
         uow,
         client,
@@ -72,8 +74,8 @@ def _arrange(uow, clock, e: Escalation, at: datetime, action: Action) -> Escalat
 
 
 def test_a_cleaning_escalation_goes_through_its_steps_each_in_the_ledger(
-    uow, client, clock
-) -> None:  # type: ignore[no-untyped-def]
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient, clock: Clock
+) -> None:
     """Rules V3, V7: cleaning needs no assistance step."""
     e = _open(uow, client, clock, CheckItem.RESIDENCE_HYGIENE)
     clock.now = cst(MONDAY, 18)
@@ -195,8 +197,8 @@ def test_a_late_contact_stays_shown_as_having_missed_its_deadline(uow, client, c
 
 
 def test_a_cancelled_escalation_needs_a_reason_and_cannot_be_cancelled_twice(
-    uow, client, clock
-) -> None:  # type: ignore[no-untyped-def]
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient, clock: Clock
+) -> None:
     e = _open(uow, client, clock, CheckItem.ILLNESS)
     with pytest.raises(InvalidArgument):
         use.cancel_escalation(uow, CHIEF, e.name, " ", cst(MONDAY, 9, 20), "", clock)
@@ -240,8 +242,8 @@ def _admit(uow, client, clock, e: Escalation) -> Escalation:  # type: ignore[no-
 
 
 def test_an_admission_done_changes_the_roster_status_and_ends_the_weekly_due(
-    uow, client, clock
-) -> None:  # type: ignore[no-untyped-def]
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient, clock: Clock
+) -> None:
     """Rule V8."""
     e = _ready_for_admission(uow, client, clock)
     done = _admit(uow, client, clock, e)
@@ -256,8 +258,8 @@ def test_an_admission_done_changes_the_roster_status_and_ends_the_weekly_due(
 
 
 def test_an_unreachable_roster_leaves_nothing_half_done_and_the_retry_completes_once(
-    uow, client, clock
-) -> None:  # type: ignore[no-untyped-def]
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient, clock: Clock
+) -> None:
     """Rule V8: roster first with a derived request id; nothing recorded here on failure."""
     e = _ready_for_admission(uow, client, clock)
     client.down = True
@@ -271,8 +273,8 @@ def test_an_unreachable_roster_leaves_nothing_half_done_and_the_retry_completes_
 
 
 def test_a_roster_change_applied_before_a_local_failure_is_completed_by_the_retry(
-    uow, client, clock
-) -> None:  # type: ignore[no-untyped-def]
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient, clock: Clock
+) -> None:
     """Rule V8: the roster saw the change, this service crashed before committing; the same
     call again sends the same request id, which the roster answers without a second change."""
     e = _ready_for_admission(uow, client, clock)
@@ -288,8 +290,8 @@ def test_a_roster_change_applied_before_a_local_failure_is_completed_by_the_retr
 
 
 def test_a_roster_refusal_is_returned_with_its_rule_and_nothing_is_recorded(
-    uow, client, clock
-) -> None:  # type: ignore[no-untyped-def]
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient, clock: Clock
+) -> None:
     e = _ready_for_admission(uow, client, clock)
     client.change_person_status(
         "persons/p1", PersonStatus.DECEASED, MONDAY + timedelta(days=2), "died", "other"

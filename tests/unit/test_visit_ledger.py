@@ -11,7 +11,7 @@ import pytest
 
 from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied
 from sgz_runtime.identity import Caller, Role, ScopeLevel
-from visit_svc.adapters.ledger_repository import FAKE_KEY, FakeLedgerRepository
+from visit_svc.adapters.ledger_repository import FAKE_KEY, FakeLedgerRepository, LedgerRepository
 from visit_svc.domain import ledger as domain
 from visit_svc.domain.ledger import GENESIS_HASH, EntryKind, StoredEntry
 from visit_svc.service_layer import ledger
@@ -25,8 +25,11 @@ WORKER = Caller("workers/w1", Role.STATION_WORKER, ScopeLevel.CASELOAD, "workers
 
 
 class FakeUow:
+    ledger: LedgerRepository
+
     def __init__(self) -> None:
-        self.ledger = FakeLedgerRepository(clock=lambda: T0 + timedelta(hours=1))
+        self.fake = FakeLedgerRepository(clock=lambda: T0 + timedelta(hours=1))
+        self.ledger = self.fake
         self.committed = 0
 
     def __enter__(self) -> Self:
@@ -66,17 +69,17 @@ def test_entries_are_numbered_per_town_and_each_links_to_the_previous_hash_v7() 
     uow.ledger.append(
         "towns/xiyuan", "visit", "visits/x", "workers/w9", T0, {"person": "persons/q"}
     )
-    chain = uow.ledger.entries[TOWN]
+    chain = uow.fake.entries[TOWN]
     assert [e.seq for e in chain] == [1, 2, 3]
     assert chain[0].prev_hash == GENESIS_HASH
     assert [e.prev_hash for e in chain[1:]] == [e.hash for e in chain[:-1]]
-    assert uow.ledger.entries["towns/xiyuan"][0].seq == 1
+    assert uow.fake.entries["towns/xiyuan"][0].seq == 1
 
 
 def test_hash_covers_previous_hash_and_canonical_content_v7() -> None:
     uow = FakeUow()
     _visit(uow, 1)
-    entry = uow.ledger.entries[TOWN][0]
+    entry = uow.fake.entries[TOWN][0]
     content = domain.canonical_content(
         town=TOWN,
         seq=1,
@@ -154,7 +157,7 @@ def test_a_rehashed_entry_still_breaks_the_link_of_the_next_v7() -> None:
 def test_correction_is_a_new_entry_naming_the_original_with_who_and_why_v7() -> None:
     uow = FakeUow()
     _visit(uow, 2)
-    original = uow.ledger.entries[TOWN][0]
+    original = uow.fake.entries[TOWN][0]
     entry = ledger.correct_entry(
         uow, CHIEF, f"{TOWN}/ledgerEntries/1", '{"note": "饮食正常"}', " 录入错误 "
     )
@@ -167,7 +170,7 @@ def test_correction_is_a_new_entry_naming_the_original_with_who_and_why_v7() -> 
     assert entry.actor == "users/chief"
     assert entry.subject == original.subject
     assert entry.payload == {"note": "饮食正常", "corrected_kind": "visit"}
-    assert uow.ledger.entries[TOWN][0] == original  # the original is untouched
+    assert uow.fake.entries[TOWN][0] == original  # the original is untouched
     assert uow.committed == 1
     assert ledger.verify_ledger(uow, CHIEF, TOWN).holds
 
@@ -300,7 +303,7 @@ def test_the_chain_matches_links_computed_by_hand_v7() -> None:
 
     uow = FakeUow()
     _visit(uow, 2)
-    first, second = uow.ledger.entries[TOWN]
+    first, second = uow.fake.entries[TOWN]
 
     def link(prev: str, content: bytes) -> str:
         mac = hmac.new(oracle.FAKE_KEY_SECRET, prev.encode("ascii") + content, hashlib.sha256)

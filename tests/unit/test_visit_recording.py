@@ -208,8 +208,8 @@ def test_each_finding_opens_its_escalation_with_the_v6_deadlines(  # type: ignor
 
 
 def test_findings_calling_for_one_action_open_one_escalation_at_the_most_urgent(
-    uow, client
-) -> None:  # type: ignore[no-untyped-def]
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient
+) -> None:
     """Rules V3-V5: one escalation per action; different actions open one each."""
     problems = (CheckItem.REGULAR_DIET, CheckItem.HOUSE_SAFETY, CheckItem.ILLNESS)
     _record(uow, client, visit("persons/p1", cst(MONDAY), problems=problems))
@@ -232,8 +232,8 @@ def test_a_finding_already_under_way_does_not_open_a_second_escalation(uow, clie
 
 
 def test_a_later_policy_applies_from_its_date_and_leaves_older_escalations_alone(
-    uow, client
-) -> None:  # type: ignore[no-untyped-def]
+    uow: FakeVisitUnitOfWork, client: FakeRosterClient
+) -> None:
     """Rule V6: the table is dated data; an escalation keeps the version it was opened under."""
     _record(uow, client, visit("persons/p1", cst(MONDAY), problems=(CheckItem.ILLNESS,)))
     (old,) = uow.state.escalations.values()

@@ -11,8 +11,14 @@ from types import TracebackType
 from typing import Any, Self
 
 from sgz_runtime.errors import Aborted
-from visit_svc.adapters.ledger_repository import FakeLedgerRepository
-from visit_svc.adapters.repository import RequestRecord
+from visit_svc.adapters.ledger_repository import FakeLedgerRepository, LedgerRepository
+from visit_svc.adapters.repository import (
+    EscalationRepository,
+    PolicyRepository,
+    RequestIdRepository,
+    RequestRecord,
+    VisitRepository,
+)
 from visit_svc.adapters.roster_client import FakeRosterClient
 from visit_svc.domain.escalations import TERMINAL, Escalation
 from visit_svc.domain.policy import Action, VisitPolicy, default_policy
@@ -129,6 +135,14 @@ class FakeRequestIds:
 
 
 class FakeVisitUnitOfWork:
+    """Satisfies VisitUnitOfWork (checked by mypy: the ports are declared, fakes bound)."""
+
+    visits: VisitRepository
+    escalations: EscalationRepository
+    policies: PolicyRepository
+    request_ids: RequestIdRepository
+    ledger: LedgerRepository
+
     def __init__(self) -> None:
         self.state = _State()
         self.commits = 0
