@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,3 +178,65 @@ def stack(
     running = start_stack(tmp_path_factory.mktemp("stack") / "data", stack_env)
     yield running
     stop_stack(running)
+
+
+@pytest.fixture(scope="module")
+def login_as(stack: RunningStack) -> Iterator[Callable[[str, str], httpx.Client]]:
+    """`login_as(role, scope)`: an HTTP client of the stack that sends the bearer token of an
+    account with that role and scope (`towns/{t}`, `towns/{t}/villages/{v}`, `workers/{w}`,
+    "" for the city), made on first use by a first admin bootstrapped in the stack's data dir.
+    Requests without a token still act as the development caller (city civil affairs)."""
+    from gateway.accounts.app import open_accounts
+    from gateway.accounts.service import Bootstrap
+    from sgz_runtime.config import Settings
+
+    password = "e2e-" + uuid.uuid4().hex
+    accounts = open_accounts(Settings(data_dir=stack.data_dir))
+    try:
+        accounts.bootstrap(Bootstrap(username="e2e.admin", display_name="e2e", password=password))
+    finally:
+        accounts.store.engine.dispose()
+    opened: list[httpx.Client] = []
+    made: dict[tuple[str, str], str] = {}
+
+    def login(username: str, secret: str) -> httpx.Client:
+        with httpx.Client(base_url=stack.url, timeout=15.0) as c:
+            answer = c.post("/v1/auth:login", json={"username": username, "password": secret})
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["accessToken"]
+        client = httpx.Client(
+            base_url=stack.url, timeout=15.0, headers={"Authorization": f"Bearer {token}"}
+        )
+        opened.append(client)
+        return client
+
+    admin = login("e2e.admin", password)
+
+    def as_role(role: str, scope: str = "") -> httpx.Client:
+        if (role, scope) not in made:
+            level = (
+                "city"
+                if not scope
+                else "caseload"
+                if scope.startswith("workers/")
+                else ("village" if "/villages/" in scope else "town")
+            )
+            username = f"e2e.{len(made)}.{role}"[:40].replace("_", "-")
+            answer = admin.post(
+                "/v1/accounts",
+                json={
+                    "username": username,
+                    "displayName": username,
+                    "role": role,
+                    "scopeLevel": level,
+                    "scope": scope,
+                    "password": password,
+                },
+            )
+            assert answer.status_code == 200, answer.text
+            made[(role, scope)] = username
+        return login(made[(role, scope)], password)
+
+    yield as_role
+    for client in opened:
+        client.close()
