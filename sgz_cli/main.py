@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sgz_cli import accounts, assess, finance, hr, ledger, login, roster, status, up
+from sgz_cli import accounts, assess, audit, finance, hr, ledger, login, roster, status, up
 
 app = typer.Typer(
     name="sgz",
@@ -23,3 +23,4 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(assess.app, name="assess")
 app.add_typer(finance.app, name="finance")
 app.add_typer(hr.app, name="hr")
+app.add_typer(audit.app, name="audit")
