@@ -4,7 +4,9 @@ two training records each. `python -m hr_svc` serves it on SQLite in its own pro
 a stand-in assessment service (in this process) for the yearly results, as in production.
 
 Cases: GetRenewalReport for the whole city (`towns/-`) and a one-year window of end dates
-(about a third of the contracts), timed end to end; beside it, in the same run, one SQL query
+(about a third of the contracts), timed end to end through the RPC, through the gateway
+(HTTP/JSON, a gateway of its own with a development HR caller) and through `sgz hr renewals
+--json` as a new process; beside them, in the same run, one SQL query
 reading the same rows (contracts ending in the window with their worker, best certificate held
 on the end date and training hours of the assessment year). The ratio is the price of the
 service (rules, the assessment call, protos) over the bare read.
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import httpx
 from sgz.assessment.v1 import assessment_pb2, assessment_pb2_grpc
 from sgz.hr.v1 import hr_pb2 as pb
 from sgz.hr.v1 import hr_pb2_grpc
@@ -191,6 +194,58 @@ def _time_sql(url: str, repeats: int) -> tuple[list[float], int]:
     return took, rows
 
 
+def _time_gateway_and_cli(
+    port: int, env: dict[str, str], repeats: int
+) -> tuple[list[float], list[float], list[float]]:
+    """The same report through the gateway over HTTP, then through `sgz hr renewals --json`
+    (a new process each time, as a person runs it: its start-up is in the figure)."""
+    url = f"http://127.0.0.1:{port}"
+    params = {
+        "endingAfter.year": FIRST.year, "endingAfter.month": FIRST.month,
+        "endingAfter.day": FIRST.day, "endingBefore.year": BEFORE.year,
+        "endingBefore.month": BEFORE.month, "endingBefore.day": BEFORE.day,
+        "on.year": 2025, "on.month": 12, "on.day": 1,
+    }  # fmt: skip
+    deadline = time.monotonic() + 60
+    with httpx.Client(base_url=url, timeout=300) as client:
+        while True:
+            try:
+                if client.get("/healthz").status_code in (200, 503):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the bench gateway did not start")
+            time.sleep(0.2)
+        http_ms: list[float] = []
+        for i in range(repeats + 1):
+            started = time.perf_counter()
+            answer = client.get("/v1/towns/-/renewalReport", params=params)
+            answer.raise_for_status()
+            if i:
+                http_ms.append((time.perf_counter() - started) * 1000)
+    command = [
+        sys.executable, "-m", "sgz_cli", "hr", "renewals", "--json", f"--gateway={url}",
+        f"--ending-after={FIRST}", f"--ending-before={BEFORE}", "--on=2025-12-01",
+    ]  # fmt: skip
+    cli_ms: list[float] = []
+    startup_ms: list[float] = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
+        cli_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "sgz_cli", "hr", "--help"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        startup_ms.append((time.perf_counter() - started) * 1000)
+    return http_ms, cli_ms, startup_ms
+
+
 def run(quick: bool = False) -> list[Row]:
     towns, repeats = (124, 3) if quick else (1240, 5)
     with tempfile.TemporaryDirectory(prefix="sgz-bench-hr-") as tmp:
@@ -215,7 +270,18 @@ def run(quick: bool = False) -> list[Row]:
             "SGZ_ROSTER_PORT": str(_free_port()),
             "HR_DATABASE_URL": url,
         }
+        gateway_port = _free_port()
+        gateway_env = {
+            **env,
+            "SGZ_GATEWAY_PORT": str(gateway_port),
+            # The bench's own gateway: requests without a token act as a city-wide HR caller.
+            "SGZ_GATEWAY_DEV_AUTH": "1",
+            "SGZ_GATEWAY_DEV_ROLE": "hr",
+            "SGZ_GATEWAY_DEV_SCOPE_LEVEL": "city",
+            "SGZ_CLI_CREDENTIALS": str(data_dir / "no-session.json"),
+        }
         process = subprocess.Popen([sys.executable, "-m", "hr_svc"], env=env)
+        gateway = subprocess.Popen([sys.executable, "-m", "gateway"], env=gateway_env)
         try:
             channel = grpc.insecure_channel(f"127.0.0.1:{port}")
             grpc.channel_ready_future(channel).result(timeout=60)
@@ -237,9 +303,11 @@ def run(quick: bool = False) -> list[Row]:
                 rpc_ms.append((time.perf_counter() - started) * 1000)
                 report_rows = len(report.rows)
             channel.close()
+            http_ms, cli_ms, startup_ms = _time_gateway_and_cli(gateway_port, gateway_env, repeats)
         finally:
-            process.terminate()
-            process.wait(10)
+            for each in (gateway, process):
+                each.terminate()
+                each.wait(10)
             assessment.stop(0)
         sql_ms, sql_rows = _time_sql(url, repeats)
     notes = (
@@ -252,8 +320,24 @@ def run(quick: bool = False) -> list[Row]:
         "rows": report_rows,
         "populate_s": round(populated_s, 1),
     }
+    through = [
+        ("GET renewalReport through the gateway (HTTP/JSON)", http_ms),
+        ("sgz hr renewals --json (CLI process, wall time)", cli_ms),
+        ("sgz hr --help (the CLI's start-up alone)", startup_ms),
+    ]
     return [
         Row("hr_renewals", "one SQL query, same rows", sql, "median_ms", notes=notes),
+        *[
+            Row(
+                "hr_renewals",
+                case,
+                {"median_ms": round(statistics.median(took), 2)},
+                "median_ms",
+                baseline="one SQL query, same rows",
+                notes=notes,
+            )
+            for case, took in through
+        ],
         Row(
             "hr_renewals",
             "GetRenewalReport towns/- (RPC)",
