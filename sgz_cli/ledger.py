@@ -18,8 +18,11 @@ from rich.console import Console
 from deploy import health
 from sgz_cli.login import TokenAuth
 from sgz_runtime.config import settings
+from sgz_runtime.i18n import current_locale, tr
 
-app = typer.Typer(help="The work ledger (工作台账): export a town's ledger.", no_args_is_help=True)
+app = typer.Typer(
+    help=tr("The work ledger (工作台账): export a town's ledger.").render(), no_args_is_help=True
+)
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -141,7 +144,11 @@ class Gateway:
         try:
             response = self.client.request(method, path, json=body, params=params or None)
         except httpx.HTTPError as exc:
-            raise GatewayError(f"the gateway is unreachable ({exc})") from None
+            raise GatewayError(
+                tr(
+                    "the gateway is unreachable ({error}): is sgz up running?", error=str(exc)
+                ).render()
+            ) from None
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
@@ -439,14 +446,14 @@ def export_ledger(
                         sheet.write_string(rows, col, str(value))
         check = book.add_worksheet("校验")
         facts = [
-            ("镇（街道）", town),
+            ("镇（街道）", town_label(gateway, town)),
             ("导出区间", f"{first.isoformat()} 至 {last.isoformat()}"),
             ("导出条目数", str(rows)),
             ("哈希链", "完整" if verification.get("holds") else "已被改动"),
             ("链头序号", str(verification.get("headSequence", "0"))),
             ("链头哈希", str(verification.get("headHash", ""))),
             ("首个断点", str(verification.get("firstBrokenEntry", ""))),
-            ("校验时间", str(verification.get("verifyTime", ""))),
+            ("校验时间", china_time_text(str(verification.get("verifyTime", "")))),
         ]
         for r, (label, value) in enumerate(facts):
             check.write_string(r, 0, label)
@@ -456,47 +463,92 @@ def export_ledger(
     return Summary(rows, verification, directory.reveal)
 
 
+def town_label(gateway: Gateway, town: str) -> str:
+    """The town as a reader knows it: its name, with the resource name for the record
+    (城东镇（towns/chengdong）); the resource name alone when the roster cannot say."""
+    try:
+        name = str(gateway.call("GET", f"/v1/{town}").get("displayName", ""))
+    except GatewayError:
+        name = ""
+    return f"{name}（{town}）" if name else town
+
+
+def china_time_text(text: str) -> str:
+    """An RFC 3339 instant as China Standard Time, as the sheet's readers keep time:
+    2026-11-20T08:00:00Z -> 2026-11-20 16:00:00（北京时间）."""
+    moment = _instant(text)
+    return f"{moment:%Y-%m-%d %H:%M:%S}（北京时间）" if moment is not None else ""
+
+
 def _day(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(
-            f"{text!r} is not a date like 2026-11-01", param_hint=option
+            tr("{text} is not a date like 2026-11-01", text=repr(text)).render(), param_hint=option
         ) from None
 
 
-@app.command("export")
+@app.command(
+    "export",
+    help=tr(
+        "Write a town's work ledger for a period as xlsx, with the towns' columns and a 校验 "
+        "sheet to check the printed book against the system. ID numbers are masked unless the "
+        "caller's role may read them (each read is audited by the roster)."
+    ).render(),
+)
 def export(
-    town: Annotated[str, typer.Option("--town", help="The town, towns/{town} or its id.")],
-    start: Annotated[str, typer.Option("--from", help="First day (CST), e.g. 2026-07-01.")],
-    end: Annotated[str, typer.Option("--to", help="Last day (CST, included).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The .xlsx file to write.")],
+    town: Annotated[str, typer.Option("--town", help=tr("The town, towns/ID or its id.").render())],
+    start: Annotated[
+        str, typer.Option("--from", help=tr("First day (CST), e.g. 2026-07-01.").render())
+    ],
+    end: Annotated[str, typer.Option("--to", help=tr("Last day (CST, included).").render())],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help=tr("The .xlsx file to write.").render())
+    ],
     gateway: Annotated[
         str | None,
-        typer.Option(envvar="SGZ_GATEWAY_URL", help="The gateway's URL (default: the local one)."),
+        typer.Option(
+            envvar="SGZ_GATEWAY_URL",
+            help=tr("The gateway's URL (default: the local one).").render(),
+        ),
     ] = None,
     mask_id_numbers: Annotated[
-        bool, typer.Option(help="Mask ID numbers even when your role may read them.")
+        bool,
+        typer.Option(help=tr("Mask ID numbers even when your role may read them.").render()),
     ] = False,
 ) -> None:
-    """Write a town's work ledger for a period as xlsx, with the towns' columns. ID numbers are
-    masked unless the caller's role may read them (each read is audited by the roster)."""
     console = Console()
     first, last = _day(start, "--from"), _day(end, "--to")
     if last < first:
-        raise typer.BadParameter("must not be before --from", param_hint="--to")
+        raise typer.BadParameter(tr("must not be before --from").render(), param_hint="--to")
     if not town.startswith("towns/"):
         town = f"towns/{town}"
     url = gateway or health.gateway_url(settings().host, settings().gateway_port)
     try:
-        with httpx.Client(base_url=url, timeout=120.0, auth=TokenAuth()) as client:
+        with httpx.Client(
+            base_url=url,
+            timeout=120.0,
+            auth=TokenAuth(),
+            headers={"Accept-Language": current_locale()},
+        ) as client:
             summary = export_ledger(client, town, first, last, output, reveal=not mask_id_numbers)
     except GatewayError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
-    masked = "" if summary.ids_revealed else " (ID numbers masked)"
-    console.print(f"[green]{summary.rows} entries written to {output}{masked}[/]")
+    line = tr("{count} entries written to {path}", count=summary.rows, path=str(output)).render()
+    if not summary.ids_revealed:
+        line += tr(" (ID numbers masked)").render()
+    console.print(f"[green]{line}[/]")
     if not summary.verification.get("holds"):
-        broken = summary.verification.get("firstBrokenEntry", "")
-        console.print(f"[red]the ledger's hash chain is broken at {broken}[/]")
+        broken = str(summary.verification.get("firstBrokenEntry", ""))
+        console.print(
+            "[red]"
+            + tr(
+                "the ledger's hash chain is broken at {entry}: tell the city civil-affairs "
+                "bureau; do not print this book as the record",
+                entry=broken,
+            ).render()
+            + "[/]"
+        )
         raise typer.Exit(2)

@@ -17,6 +17,8 @@ from typing import Any
 
 from sgz.roster.v1 import roster_pb2 as pb
 
+from sgz_runtime.i18n import tr
+
 #: The columns towns use, by field of PersonImportRow; the first header is the one written.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "display_name": ("姓名",),
@@ -74,12 +76,23 @@ def layout(headers: list[Any]) -> Layout:
             continue
         if found in columns:
             raise FileProblem(
-                f"two columns are {HEADER_OF[found]}: columns {columns[found] + 1} and {index + 1}"
+                tr(
+                    "two columns are {header}: columns {first} and {second}; keep one",
+                    header=HEADER_OF[found],
+                    first=columns[found] + 1,
+                    second=index + 1,
+                ).render()
             )
         columns[found] = index
     missing = [HEADER_OF[f] for f in REQUIRED if f not in columns]
     if missing:
-        raise FileProblem(f"the header row lacks the column(s) {', '.join(missing)}")
+        raise FileProblem(
+            tr(
+                "the header row lacks the column(s) {columns}: the first row names the columns "
+                "(姓名, 身份证号, 村（社区）, ...)",
+                columns="、".join(missing),
+            ).render()
+        )
     return Layout(columns, tuple(ignored))
 
 
@@ -146,16 +159,24 @@ def read_rows(path: Path) -> tuple[Layout, Iterator[pb.PersonImportRow]]:
         try:
             headers = next(reader)
         except StopIteration:
-            raise FileProblem("the file is empty") from None
+            raise FileProblem(tr("the file is empty").render()) from None
         except UnicodeDecodeError as exc:
-            raise FileProblem(f"the file is neither UTF-8 nor GB18030: {exc}") from None
+            raise FileProblem(
+                tr("the file is neither UTF-8 nor GB18030: {error}", error=str(exc)).render()
+            ) from None
         found = layout(headers)
 
         def csv_rows() -> Iterator[pb.PersonImportRow]:
             try:
                 yield from _rows_of(iter(reader), 2, found)
             except UnicodeDecodeError as exc:
-                raise FileProblem(f"the file is not {encoding} throughout: {exc}") from None
+                raise FileProblem(
+                    tr(
+                        "the file is not {encoding} throughout: {error}",
+                        encoding=encoding,
+                        error=str(exc),
+                    ).render()
+                ) from None
             finally:
                 handle.close()
 
@@ -166,14 +187,16 @@ def read_rows(path: Path) -> tuple[Layout, Iterator[pb.PersonImportRow]]:
         try:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise FileProblem(f"not a readable xlsx file: {exc}") from None
+            raise FileProblem(
+                tr("not a readable xlsx file: {error}", error=str(exc)).render()
+            ) from None
         sheet = book.worksheets[0]
         cells = sheet.iter_rows(values_only=True)
         try:
             headers = list(next(cells))
         except StopIteration:
             book.close()
-            raise FileProblem("the first sheet is empty") from None
+            raise FileProblem(tr("the first sheet is empty").render()) from None
         found = layout(headers)
 
         def xlsx_rows() -> Iterator[pb.PersonImportRow]:
@@ -183,4 +206,4 @@ def read_rows(path: Path) -> tuple[Layout, Iterator[pb.PersonImportRow]]:
                 book.close()
 
         return found, xlsx_rows()
-    raise FileProblem(f"{path.name}: only .xlsx and .csv files are read")
+    raise FileProblem(tr("only .xlsx and .csv files are read").render())

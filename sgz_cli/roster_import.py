@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sgz.roster.v1 import roster_pb2 as pb
 
 from sgz_cli.roster_files import HEADER_OF
+from sgz_runtime.i18n import tr
 from sgz_runtime.proto_values import date_to_pb
 
 #: Rows per call: big enough to amortise a call, well under the server's 5000 and gRPC's 4 MB.
@@ -129,7 +130,10 @@ def run_import(
                             Finding(
                                 row.row_number,
                                 HEADER_OF["id_number"],
-                                f"is the same ID number as row {first} (one ID, one person)",
+                                tr(
+                                    "is the same ID number as row {row} (one ID, one person)",
+                                    row=first,
+                                ).render(),
                                 "R2",
                             )
                         )

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from deploy import health
 from sgz_runtime.config import settings
+from sgz_runtime.i18n import tr
 
 
 def status(
@@ -18,25 +19,26 @@ def status(
         str | None,
         typer.Option(
             envvar="SGZ_GATEWAY_URL",
-            help="The gateway's URL (default: http://127.0.0.1:SGZ_GATEWAY_PORT).",
+            help=tr("The gateway's URL (default: http://127.0.0.1:SGZ_GATEWAY_PORT).").render(),
         ),
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the gateway.")] = 5.0,
+    timeout: Annotated[
+        float, typer.Option(help=tr("Seconds to wait for the gateway.").render())
+    ] = 5.0,
 ) -> None:
-    """Show each service and whether it serves; exit 0 when all do, 1 otherwise."""
     console = Console()
     url = gateway or health.gateway_url(settings().host, settings().gateway_port)
     try:
         found = health.fetch(url, timeout_s=timeout)
     except health.GatewayUnreachable as exc:
-        console.print(f"[red]The gateway is unreachable at {url}[/] ({exc}).")
-        console.print("Is sgz running? Start it with `sgz up`, or pass --gateway URL.")
+        console.print(
+            "[red]" + tr("The gateway is unreachable at {url}", url=url).render() + f"[/] ({exc})."
+        )
+        console.print(tr("Is sgz running? Start it with `sgz up`, or pass --gateway URL.").render())
         raise typer.Exit(1) from None
-    table = Table(title=f"sgz at {url}")
-    table.add_column("service")
-    table.add_column("status")
-    table.add_column("address")
-    table.add_column("error")
+    table = Table(title=tr("sgz at {url}", url=url).render())
+    for heading in (tr("service"), tr("status"), tr("address"), tr("error")):
+        table.add_column(heading.render())
     for service in found.services:
         style = "green" if service.serving else "red"
         table.add_row(
@@ -44,8 +46,8 @@ def status(
         )
     console.print(table)
     if found.serving:
-        console.print("[green]All services are serving.[/]")
+        console.print("[green]" + tr("All services are serving.").render() + "[/]")
         raise typer.Exit(0)
-    down = [s.name for s in found.services if not s.serving] or ["the gateway"]
-    console.print(f"[red]Not serving: {', '.join(down)}.[/]")
+    down = [s.name for s in found.services if not s.serving] or [tr("the gateway").render()]
+    console.print("[red]" + tr("Not serving: {names}.", names=", ".join(down)).render() + "[/]")
     raise typer.Exit(1)

@@ -9,21 +9,32 @@ import typer
 
 from deploy import stack
 from sgz_runtime.config import Settings
+from sgz_runtime.i18n import tr
 
 
 def _port(program: str) -> Any:
     return typer.Option(
-        f"--{program}-port", help=f"Port of {program} (default: SGZ_{program.upper()}_PORT)."
+        f"--{program}-port",
+        help=tr(
+            "Port of {program} (default: {variable}).",
+            program=program,
+            variable="SGZ_" + program.upper() + "_PORT",
+        ).render(),
     )
 
 
 def up(
     data_dir: Annotated[
         Path | None,
-        typer.Option(help="Data directory: databases, logs, key (default: SGZ_DATA_DIR or ./var)."),
+        typer.Option(
+            help=tr(
+                "Data directory: databases, logs, key (default: SGZ_DATA_DIR or ./var)."
+            ).render()
+        ),
     ] = None,
     host: Annotated[
-        str | None, typer.Option(help="Address every program listens on (default: SGZ_HOST).")
+        str | None,
+        typer.Option(help=tr("Address every program listens on (default: SGZ_HOST).").render()),
     ] = None,
     gateway_port: Annotated[int | None, _port("gateway")] = None,
     roster_port: Annotated[int | None, _port("roster")] = None,
@@ -32,19 +43,19 @@ def up(
     finance_port: Annotated[int | None, _port("finance")] = None,
     assessment_port: Annotated[int | None, _port("assessment")] = None,
     timeout: Annotated[
-        float, typer.Option(help="Seconds the stack gets to become healthy.", min=1)
+        float, typer.Option(help=tr("Seconds the stack gets to become healthy.").render(), min=1)
     ] = stack.DEFAULT_TIMEOUT_S,
     demo: Annotated[
         bool,
         typer.Option(
             "--demo/--no-demo",
-            help="On a new data directory, load the demo city and print one account per role "
-            "(--no-demo for a real deployment).",
+            help=tr(
+                "On a new data directory, load the demo city and print one account per role "
+                "(--no-demo for a real deployment)."
+            ).render(),
         ),
     ] = True,
 ) -> None:
-    """Start the five services and the gateway (SQLite unless <SERVICE>_DATABASE_URL is set),
-    wait until all serve, restart any that dies, and stop everything on Ctrl-C."""
     given: dict[str, Any] = {
         "data_dir": data_dir,
         "host": host,

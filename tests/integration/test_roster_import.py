@@ -126,7 +126,8 @@ def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig") ->
 
 
 def sgz(*args: str) -> Any:
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+    # The output is read in English (sgz is Chinese by default).
+    return CliRunner().invoke(app, ["--lang", "en", *args], catch_exceptions=False)
 
 
 def import_file(url: str, path: Path, *extra: str) -> Any:

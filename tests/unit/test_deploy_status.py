@@ -63,7 +63,7 @@ def gateway() -> Iterator[_FakeGateway]:
 def test_status_exits_0_and_lists_each_service_when_all_serve(gateway: _FakeGateway) -> None:
     gateway.answer(200, roster="SERVING", hr="SERVING")
 
-    result = CliRunner().invoke(app, ["status", "--gateway", gateway.url])
+    result = CliRunner().invoke(app, ["--lang", "en", "status", "--gateway", gateway.url])
 
     assert result.exit_code == 0, result.output
     assert "roster" in result.output and "hr" in result.output
@@ -73,7 +73,7 @@ def test_status_exits_0_and_lists_each_service_when_all_serve(gateway: _FakeGate
 def test_status_exits_1_and_names_the_service_that_is_down(gateway: _FakeGateway) -> None:
     gateway.answer(503, roster="NOT_SERVING", hr="SERVING")
 
-    result = CliRunner().invoke(app, ["status", "--gateway", gateway.url])
+    result = CliRunner().invoke(app, ["--lang", "en", "status", "--gateway", gateway.url])
 
     assert result.exit_code == 1
     assert "Not serving: roster." in result.output
@@ -87,7 +87,7 @@ def test_status_exits_1_with_a_clear_message_when_the_gateway_is_unreachable(
     gateway.server.shutdown()
     gateway.server.server_close()
 
-    result = CliRunner().invoke(app, ["status", "--gateway", url])
+    result = CliRunner().invoke(app, ["--lang", "en", "status", "--gateway", url])
 
     assert result.exit_code == 1
     assert "The gateway is unreachable" in result.output
