@@ -135,4 +135,11 @@ def metric_counts(
 def week_counts_in(monday: date, first: date, last: date) -> bool:
     """Rule A2: an ISO week belongs to the period that holds its Thursday, so a week that
     straddles two periods counts in exactly one of them."""
-    return first <= monday + timedelta(days=3) <= last
+    low, high = monday_bounds(first, last)
+    return low <= monday <= high
+
+
+def monday_bounds(first: date, last: date) -> tuple[date, date]:
+    """The Mondays whose weeks count in first..last (week_counts_in), as a range to compare
+    many weeks with."""
+    return first - timedelta(days=3), last - timedelta(days=3)

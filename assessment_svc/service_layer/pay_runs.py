@@ -16,7 +16,7 @@ from assessment_svc.adapters.finance_client import ExpenseSink, PerformancePay
 from assessment_svc.adapters.hr_client import PayTerms, PayTermsSource
 from assessment_svc.adapters.visit_client import EscalationFact, VisitFacts, WeekFact
 from assessment_svc.domain.assess import Computation, Facts, Staff, compute
-from assessment_svc.domain.metrics import COMPONENTS, week_counts_in
+from assessment_svc.domain.metrics import COMPONENTS, monday_bounds
 from assessment_svc.domain.pay_runs import (
     ManualScore,
     MetricLine,
@@ -94,10 +94,9 @@ def read_town(town: str, period: Period, visits: VisitFacts, hr: PayTermsSource)
     """Reads the facts and pay terms. Refuses a period without facts (rule A2) or without
     anyone to pay (rule A1)."""
     found = visits.town_facts(town, period.first, period.last)
-    weeks = [w for w in found.weeks if week_counts_in(w.week_start, period.first, period.last)]
-    escalations = [
-        e for e in found.escalations if week_counts_in(e.week_start, period.first, period.last)
-    ]
+    low, high = monday_bounds(period.first, period.last)  # rule A2, week_counts_in
+    weeks = [w for w in found.weeks if low <= w.week_start <= high]
+    escalations = [e for e in found.escalations if low <= e.week_start <= high]
     if sum(w.due for w in weeks) == 0 and not escalations:
         raise FailedPrecondition(
             tr(
@@ -199,18 +198,23 @@ def _lines(
     c = assessed.computation
     before = {line.worker: line.paid for line in previous.lines} if previous else {}
     out: list[PayLine] = []
+    rows = slice(assessed.first_row, assessed.first_row + len(assessed.terms))
+    # Plain Python values once per town: indexing numpy element by element is slow.
+    numerator, denominator = c.numerator[rows].tolist(), c.denominator[rows].tolist()
+    estimate, weight = c.estimate[rows].tolist(), c.weight[rows].tolist()
+    alpha, beta = c.alpha[rows].tolist(), c.beta[rows].tolist()
+    score, withheld, paid = c.score[rows].tolist(), c.withheld[rows].tolist(), c.paid[rows].tolist()
     for i, terms in enumerate(assessed.terms):
-        row = assessed.first_row + i
         metrics = tuple(
             MetricLine(
                 component=component,
-                numerator=int(c.numerator[row, component]),
-                denominator=int(c.denominator[row, component]),
-                estimate=float(c.estimate[row, component]),
-                prior_alpha=float(c.alpha[row, component]),
-                prior_beta=float(c.beta[row, component]),
+                numerator=numerator[i][component],
+                denominator=denominator[i][component],
+                estimate=estimate[i][component],
+                prior_alpha=alpha[i][component],
+                prior_beta=beta[i][component],
                 weight_bp=policy.weights_bp[component],
-                effective_weight=float(c.weight[row, component]),
+                effective_weight=weight[i][component],
             )
             for component in COMPONENTS
         )
@@ -220,12 +224,12 @@ def _lines(
                 display_name=terms.display_name,
                 metrics=metrics,
                 manual=manual.get(terms.worker),
-                score=int(c.score[row]),
+                score=score[i],
                 monthly_base=terms.monthly_base,
                 ratio_bp=terms.withholding_ratio_bp,
                 months=terms.months_employed,
-                withheld=int(c.withheld[row]),
-                paid=int(c.paid[row]),
+                withheld=withheld[i],
+                paid=paid[i],
                 previously_paid=before.get(terms.worker, 0),
             )
         )
