@@ -25,6 +25,10 @@ def list_pay_terms(
     """Each full-time worker of the town employed at least one day of the period, with the
     monthly base of the contract then in force, the town's withholding ratio in effect on the
     period's first day and the insurance rates of the policy then (H10, A1)."""
+    if cmd.parent == common.ALL_TOWNS:
+        raise InvalidArgument.field(
+            "parent", tr("name one town: pay terms carry that town's withholding ratio")
+        )
     names.parse("parent", cmd.parent, "towns")
     towns = common.towns_for(caller, cmd.parent)
     period = Period.parse(cmd.period)
