@@ -5,23 +5,36 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+from roster_svc.adapters.person_import_repository import (
+    DuplicateKey,
+    ExistingAssessment,
+    ExistingPerson,
+    PersonImportRepository,
+)
 from roster_svc.adapters.person_repository import (
     AssignmentSpanRow,
+    CaseloadRepository,
+    HistoryRepository,
     MissingAgreementRow,
     PersonQuery,
+    PersonRepository,
     ReassessmentQuery,
     TownEvents,
 )
+from roster_svc.adapters.repository import TownRepository, VillageRepository
+from roster_svc.adapters.station_repository import StationRepository
 from roster_svc.domain import history
-from roster_svc.domain.assessments import Assessment, Reassessment
+from roster_svc.domain.assessments import INDICATORS, Assessment, Reassessment
 from roster_svc.domain.assignments import Agreement, Assignment, Substitution, missing_reason
 from roster_svc.domain.persons import Facts, Period, Person, PersonStatus, StatusChange, as_of
 from roster_svc.domain.places import Town, Village
+from roster_svc.domain.stations import Station
+from sgz_runtime.errors import Aborted
 
 
 @dataclass
@@ -35,6 +48,7 @@ class State:
     assignments: list[Assignment] = field(default_factory=list)
     substitutions: list[Substitution] = field(default_factory=list)
     agreements: list[Agreement] = field(default_factory=list)
+    stations: dict[str, Station] = field(default_factory=dict)
 
     def facts(self, person_id: str, day: dt.date) -> Facts:
         return Facts(
@@ -74,8 +88,44 @@ class FakeVillages:
     def __init__(self, state: State):
         self.s = state
 
+    def add(self, village: Village) -> None:
+        self.s.villages[(village.town_id, village.id)] = village
+
     def get(self, town_id: str, village_id: str) -> Village | None:
         return self.s.villages.get((town_id, village_id))
+
+    def list(self, town_id: str, after: str | None, limit: int) -> list[Village]:
+        ids = sorted(v for t, v in self.s.villages if t == town_id and (after is None or v > after))
+        return [self.s.villages[(town_id, v)] for v in ids[:limit]]
+
+
+class FakeStations:
+    """Stations by town (rules S1, S2); the village counts are the state's villages."""
+
+    def __init__(self, state: State):
+        self.s = state
+
+    def get(self, town_id: str) -> Station | None:
+        found = self.s.stations.get(town_id)
+        return None if found is None else replace(found, equipment=set(found.equipment))
+
+    def save(self, station: Station) -> None:
+        stored = self.s.stations.get(station.town_id)
+        if (stored.version if stored else 0) != station.version:
+            raise Aborted("changed")
+        station.version += 1
+        self.s.stations[station.town_id] = replace(station)
+
+    def for_towns(self, town_ids: Iterable[str]) -> dict[str, Station]:
+        return {i: self.s.stations[i] for i in town_ids if i in self.s.stations}
+
+    def village_counts(self, town_ids: Iterable[str]) -> dict[str, int]:
+        wanted = set(town_ids)
+        counts = dict.fromkeys(wanted, 0)
+        for town_id, _village in self.s.villages:
+            if town_id in wanted:
+                counts[town_id] += 1
+        return counts
 
 
 class FakePersons:
@@ -279,14 +329,25 @@ class FakeCaseloads:
 
 
 class FakeRosterUnitOfWork:
-    """Keeps what a use case committed; what it did not commit is thrown away on exit."""
+    """Keeps what a use case committed; what it did not commit is thrown away on exit.
+    Satisfies RosterUnitOfWork (checked by mypy): the ports are declared, fakes bound."""
 
-    def __init__(self, state: State | None = None):
+    towns: TownRepository
+    villages: VillageRepository
+    stations: StationRepository
+    persons: PersonRepository
+    history: HistoryRepository
+    caseloads: CaseloadRepository
+    imports: PersonImportRepository
+
+    def __init__(self, state: State | None = None, store: Store | None = None):
         self.state = state or State()
+        self.store = store or Store()
         self.commits = 0
 
     def __enter__(self) -> Self:
         self._saved = copy.deepcopy(self.state)
+        self._saved_store = copy.deepcopy(self.store)
         self._bind(self.state)
         return self
 
@@ -296,6 +357,8 @@ class FakeRosterUnitOfWork:
         self.persons = FakePersons(state)
         self.history = FakeHistory(state)
         self.caseloads = FakeCaseloads(state)
+        self.stations = FakeStations(state)
+        self.imports = FakeImports(self.store)
 
     def __exit__(
         self,
@@ -305,6 +368,7 @@ class FakeRosterUnitOfWork:
     ) -> None:
         if not self._committed_since_enter():
             self.state.__dict__.update(copy.deepcopy(self._saved).__dict__)
+            self.store.__dict__.update(copy.deepcopy(self._saved_store).__dict__)
 
     def _committed_since_enter(self) -> bool:
         committed = getattr(self, "_commit_mark", None) == id(self._saved)
@@ -313,3 +377,90 @@ class FakeRosterUnitOfWork:
     def commit(self) -> None:
         self.commits += 1
         self._commit_mark = id(self._saved)
+
+
+class Store:
+    def __init__(self) -> None:
+        self.persons: dict[str, dict[str, Any]] = {}
+        self.statuses: list[dict[str, Any]] = []
+        self.assessments: list[dict[str, Any]] = []
+        self.staged: list[dict[str, Any]] = []
+
+
+class FakeImports:
+    def __init__(self, store: Store):
+        self.s = store
+
+    def towns(self) -> list[tuple[str, str, str]]:
+        return [("chengdong", "320621100", "城东镇"), ("xicheng", "320622100", "西城街道")]
+
+    def villages_of(self, town_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        known = {"chengdong": [("xinhua", "新华村")], "xicheng": [("hexi", "河西村")]}
+        return {t: known[t] for t in town_ids if t in known}
+
+    def persons_by_hash(self, hashes: Sequence[str]) -> dict[str, ExistingPerson]:
+        return {
+            p["id_hash"]: ExistingPerson(
+                p["id"],
+                p["id_hash"],
+                p["town_id"],
+                p["village_id"],
+                p["display_name"],
+                p["address"],
+                p["phone"],
+                p["version"],
+            )
+            for p in self.s.persons.values()
+            if p["id_hash"] in hashes
+        }
+
+    def latest_assessments(self, person_ids: Sequence[str]) -> dict[str, ExistingAssessment]:
+        found: dict[str, ExistingAssessment] = {}
+        for a in sorted(self.s.assessments, key=lambda a: a["assessment_date"]):
+            if a["person_id"] in person_ids:
+                found[a["person_id"]] = ExistingAssessment(
+                    a["person_id"], a["assessment_date"], a["assessor"],
+                    {i: a[i] for i in INDICATORS},
+                )  # fmt: skip
+        return found
+
+    def insert_persons(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self.s.persons[row["id"]] = dict(row)
+
+    def update_persons(self, rows: list[dict[str, Any]]) -> int:
+        matched = 0
+        for row in rows:
+            stored = self.s.persons[row["b_id"]]
+            if stored["version"] == row["b_version"]:
+                stored.update({k: v for k, v in row.items() if not k.startswith("b_")})
+                stored["version"] += 1
+                matched += 1
+        return matched
+
+    def insert_status_changes(self, rows: list[dict[str, Any]]) -> None:
+        self.s.statuses += rows
+
+    def insert_assessments(self, rows: list[dict[str, Any]]) -> None:
+        self.s.assessments += rows
+
+    def stage(self, rows: list[dict[str, Any]]) -> None:
+        keys = {(r["import_id"], r["id_hash"]) for r in self.s.staged}
+        if any((r["import_id"], r["id_hash"]) in keys for r in rows):
+            raise DuplicateKey("an ID is already staged under this import")
+        self.s.staged += [dict(r) for r in rows]
+
+    def staged_towns(self, import_id: str) -> set[str]:
+        return {str(r["town_id"]) for r in self.s.staged if r["import_id"] == import_id}
+
+    def apply_staged(self, import_id: str) -> dict[str, int]:
+        raise AssertionError(
+            "applying staged rows is tested on real databases (tests/integration/"
+            "test_roster_import.py), not with this fake"
+        )
+
+    def discard_staged(self, import_id: str) -> None:
+        self.s.staged = [r for r in self.s.staged if r["import_id"] != import_id]
+
+    def purge_staged_before(self, moment: dt.datetime) -> None:
+        self.s.staged = [r for r in self.s.staged if r.get("staged_at", moment) >= moment]

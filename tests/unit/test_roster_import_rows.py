@@ -36,7 +36,7 @@ ANSWERS = dict.fromkeys(
 )
 
 
-def row(n: int = 2, **fields: str) -> ImportRow:
+def row(n: int = 2, /, **fields: str) -> ImportRow:
     values = {"display_name": "王秀英", "id_number": GOOD, "village": "新华村", **fields}
     return ImportRow(n, **values)
 

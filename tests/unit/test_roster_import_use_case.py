@@ -3,21 +3,18 @@ change nothing, refusals against what is stored (R2 across towns, R6 assessment 
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import pytest
 
-from roster_svc.adapters.person_import_repository import ExistingAssessment, ExistingPerson
 from roster_svc.domain.assessments import INDICATORS
 from roster_svc.domain.person_import import ImportDefaults, ImportRow
 from roster_svc.domain.places import Town, TownKind
 from roster_svc.service_layer.person_import import ImportOptions, import_persons
 from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied
 from sgz_runtime.identity import Caller, Role, ScopeLevel
+from tests.unit.roster_fakes import FakeRosterUnitOfWork, State
 
 TODAY = dt.date(2026, 11, 26)
 CITY = Caller("users/city", Role.CITY_CIVIL_AFFAIRS, ScopeLevel.CITY)
@@ -37,99 +34,12 @@ class Vault:
         raise AssertionError("an import never reads a number back")
 
 
-class Store:
-    def __init__(self) -> None:
-        self.persons: dict[str, dict[str, Any]] = {}
-        self.statuses: list[dict[str, Any]] = []
-        self.assessments: list[dict[str, Any]] = []
-
-
-class FakeImports:
-    def __init__(self, store: Store):
-        self.s = store
-
-    def towns(self) -> list[tuple[str, str, str]]:
-        return [("chengdong", "320621100", "城东镇"), ("xicheng", "320622100", "西城街道")]
-
-    def villages_of(self, town_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
-        known = {"chengdong": [("xinhua", "新华村")], "xicheng": [("hexi", "河西村")]}
-        return {t: known[t] for t in town_ids if t in known}
-
-    def persons_by_hash(self, hashes: Sequence[str]) -> dict[str, ExistingPerson]:
-        return {
-            p["id_hash"]: ExistingPerson(
-                p["id"],
-                p["id_hash"],
-                p["town_id"],
-                p["village_id"],
-                p["display_name"],
-                p["address"],
-                p["phone"],
-                p["version"],
-            )
-            for p in self.s.persons.values()
-            if p["id_hash"] in hashes
-        }
-
-    def latest_assessments(self, person_ids: Sequence[str]) -> dict[str, ExistingAssessment]:
-        found: dict[str, ExistingAssessment] = {}
-        for a in sorted(self.s.assessments, key=lambda a: a["assessment_date"]):
-            if a["person_id"] in person_ids:
-                found[a["person_id"]] = ExistingAssessment(
-                    a["person_id"], a["assessment_date"], a["assessor"],
-                    {i: a[i] for i in INDICATORS},
-                )  # fmt: skip
-        return found
-
-    def insert_persons(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            self.s.persons[row["id"]] = dict(row)
-
-    def update_persons(self, rows: list[dict[str, Any]]) -> int:
-        matched = 0
-        for row in rows:
-            stored = self.s.persons[row["b_id"]]
-            if stored["version"] == row["b_version"]:
-                stored.update({k: v for k, v in row.items() if not k.startswith("b_")})
-                stored["version"] += 1
-                matched += 1
-        return matched
-
-    def insert_status_changes(self, rows: list[dict[str, Any]]) -> None:
-        self.s.statuses += rows
-
-    def insert_assessments(self, rows: list[dict[str, Any]]) -> None:
-        self.s.assessments += rows
-
-
-class FakeTowns:
-    def get(self, town_id: str) -> Town | None:
-        if town_id in ("chengdong", "xicheng"):
-            return Town(town_id, town_id, "320621100", TownKind.TOWN)
-        return None
-
-
-class Uow:
-    """Keeps writes only when committed, like the SQL unit of work."""
-
-    def __init__(self) -> None:
-        self.store = Store()
-        self.towns = FakeTowns()
-
-    def __enter__(self) -> Uow:
-        self._before = copy.deepcopy(self.store)
-        self.imports = FakeImports(self.store)
-        self._committed = False
-        return self
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if not self._committed:
-            self.store.__dict__.update(self._before.__dict__)
-
-    def commit(self) -> None:
-        self._committed = True
+def new_uow() -> FakeRosterUnitOfWork:
+    """The roster's fake unit of work with two towns: writes kept only when committed."""
+    state = State()
+    for town_id in ("chengdong", "xicheng"):
+        state.towns[town_id] = Town(town_id, town_id, "320621100", TownKind.TOWN)
+    return FakeRosterUnitOfWork(state)
 
 
 def row(n: int, number: str = ID_A, **fields: str) -> ImportRow:
@@ -147,8 +57,13 @@ def answered(when: str, **answers: str) -> dict[str, str]:
     }
 
 
-def run(uow: Uow, *rows: ImportRow, caller: Caller = CITY, parent: str = "towns/chengdong",
-        **options: Any) -> Any:  # fmt: skip
+def run(
+    uow: FakeRosterUnitOfWork,
+    *rows: ImportRow,
+    caller: Caller = CITY,
+    parent: str = "towns/chengdong",
+    **options: Any,
+) -> Any:
     return import_persons(
         uow,
         Vault(),
@@ -161,7 +76,7 @@ def run(uow: Uow, *rows: ImportRow, caller: Caller = CITY, parent: str = "towns/
 
 
 def test_new_persons_are_created_dispersed_with_their_assessment() -> None:
-    uow = Uow()
+    uow = new_uow()
     result = run(
         uow, row(2, **answered("2025-03-01")), row(3, ID_B), start_date=dt.date(2026, 1, 1)
     )
@@ -177,7 +92,7 @@ def test_new_persons_are_created_dispersed_with_their_assessment() -> None:
 
 
 def test_validate_only_writes_nothing_and_a_bad_row_blocks_its_batch() -> None:
-    uow = Uow()
+    uow = new_uow()
     assert run(uow, row(2), validate_only=True).valid_rows == 1
     result = run(uow, row(2), row(3, ID_B, village="不存在村"))
     assert [(e.row_number, e.field) for e in result.errors] == [(3, "village")]
@@ -186,7 +101,7 @@ def test_validate_only_writes_nothing_and_a_bad_row_blocks_its_batch() -> None:
 
 
 def test_the_same_rows_again_change_nothing_and_an_edit_updates_the_same_person() -> None:
-    uow = Uow()
+    uow = new_uow()
     run(uow, row(2, **answered("2025-03-01")))
     again = run(uow, row(2, **answered("2025-03-01")))
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
@@ -198,7 +113,7 @@ def test_the_same_rows_again_change_nothing_and_an_edit_updates_the_same_person(
 
 
 def test_r6_an_assessment_dated_before_the_latest_one_is_refused() -> None:
-    uow = Uow()
+    uow = new_uow()
     run(uow, row(2, **answered("2025-03-01")))
     result = run(uow, row(2, **answered("2025-01-01", eating="否")))
     assert [(e.field, e.rule) for e in result.errors] == [("assessed_date", "R6")]
@@ -207,7 +122,7 @@ def test_r6_an_assessment_dated_before_the_latest_one_is_refused() -> None:
 
 
 def test_r2_a_person_of_another_town_is_not_imported_here() -> None:
-    uow = Uow()
+    uow = new_uow()
     run(uow, row(2, village="河西村"), parent="towns/xicheng")
     result = run(uow, row(2))
     assert [(e.field, e.rule) for e in result.errors] == [("id_number", "R2")]
@@ -215,27 +130,27 @@ def test_r2_a_person_of_another_town_is_not_imported_here() -> None:
 
 
 def test_a_city_wide_batch_names_towns_in_the_callers_scope_only() -> None:
-    uow = Uow()
+    uow = new_uow()
     rows = [row(2, town="城东镇"), row(3, ID_B, town="320622100", village="河西村")]
     assert run(uow, *rows, parent="towns/-").created == 2
     town_caller = Caller("u", Role.TOWN_HEAD, ScopeLevel.TOWN, "towns/xicheng")
-    outside = run(Uow(), row(2, town="城东镇"), caller=town_caller, parent="towns/-")
+    outside = run(new_uow(), row(2, town="城东镇"), caller=town_caller, parent="towns/-")
     assert [(e.field, e.rule) for e in outside.errors] == [("town", "R1")]
 
 
 def test_refusals_of_the_whole_call() -> None:
     with pytest.raises(PermissionDenied):
-        run(Uow(), row(2), caller=WORKER)
+        run(new_uow(), row(2), caller=WORKER)
     with pytest.raises(NotFound):
-        run(Uow(), row(2), caller=OTHER_TOWN)
+        run(new_uow(), row(2), caller=OTHER_TOWN)
     with pytest.raises(NotFound):
-        run(Uow(), row(2), parent="towns/nowhere")
+        run(new_uow(), row(2), parent="towns/nowhere")
     with pytest.raises(InvalidArgument):
-        run(Uow(), *[row(n, ID_A) for n in range(5001)])
+        run(new_uow(), *[row(n, ID_A) for n in range(5001)])
 
 
 def test_file_defaults_fill_the_assessor_and_date() -> None:
-    uow = Uow()
+    uow = new_uow()
     answers = {k: v for k, v in answered("").items() if k in INDICATORS}
     defaults = ImportDefaults(assessor="南通市评估中心", assessed_date=dt.date(2025, 5, 1))
     assert run(uow, row(2, **answers), defaults=defaults).created == 1

@@ -209,8 +209,8 @@ def test_r6_retry_with_the_same_request_id_is_applied_once(uow: FakeRosterUnitOf
 
 
 def _assessment(day: dt.date, unable: int) -> Assessment:
-    answers = [i >= unable for i in range(6)]
-    return Assessment("", "", "评估中心", day, *answers)
+    a = [i >= unable for i in range(6)]
+    return Assessment("", "", "评估中心", day, a[0], a[1], a[2], a[3], a[4], a[5])
 
 
 def test_r3_r4_assessment_derives_the_level_and_answers_open_reassessments(

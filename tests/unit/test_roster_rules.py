@@ -43,7 +43,7 @@ def test_r3_level_is_derived_from_the_number_of_failed_indicators(
 
 
 def test_r3_unanswered_indicator_and_missing_assessor_are_refused() -> None:
-    assessment = Assessment("a", "p", "", D(2024, 1, 1), *([True] * 5))
+    assessment = Assessment("a", "p", "", D(2024, 1, 1), True, True, True, True, True)
     with pytest.raises(InvalidArgument) as info:
         check_assessment(assessment, D(2024, 2, 1))
     assert info.value.rule == "R3"
