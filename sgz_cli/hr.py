@@ -313,3 +313,47 @@ def staffing(
     console.print(table)
     if found:
         console.print(found[0].get("villageCountBasis", ""))
+
+
+@app.command("training")
+def training(
+    year: Annotated[int, typer.Option("--year", help="The calendar year.")],
+    town: Annotated[
+        str | None, typer.Option("--town", help="towns/{t} or its id; every town when unset.")
+    ] = None,
+    short_only: Annotated[
+        bool, typer.Option("--short-only", help="Only workers short of the yearly hours.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    gateway: GatewayOption = None,
+) -> None:
+    """Each worker's training hours in a calendar year against the requirement (H9): who is
+    short and by how much."""
+    console = Console()
+    try:
+        with client(gateway) as http:
+            found = _get(
+                http,
+                f"/v1/{_town(town)}/trainingHours",
+                {"year": year, "shortOnly": short_only},
+            ).get("trainingHours", [])
+    except GatewayError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=tr("Training hours in {year} (H9)", year=year).render())
+    for header in _headers(
+        tr("town"), tr("name"), tr("training hours"), tr("required"), tr("short by")
+    ):
+        table.add_column(header)
+    for row in found:
+        table.add_row(
+            row.get("town", ""),
+            row.get("displayName", ""),
+            _hours(int(row.get("tenthHours", 0))),
+            _hours(int(row.get("requiredTenthHours", 0))),
+            _hours(int(row.get("shortTenthHours", 0))),
+        )
+    console.print(table)

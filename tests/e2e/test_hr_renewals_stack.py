@@ -145,6 +145,14 @@ def test_h1_h7_renewals_and_staffing_through_the_gateway_and_the_cli(
     (staffing,) = json.loads(done.stdout)
     got = tuple(staffing[k] for k in ("villages", "required", "active", "shortfall"))
     assert got == (19, 4, 3, 1)
+    # Rule H9: nobody trained in 2025, each is 30 hours short.
+    done = _cli(
+        stack, town_hr, "training", f"--town={town}", "--year=2025", "--short-only", "--json"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted((t["worker"], t["shortTenthHours"]) for t in json.loads(done.stdout)) == sorted(
+        (w, 300) for w in made.values()
+    )
     other = _hr(stack, town_hr).get("/v1/towns/nowhere/renewalReport", params={
         "endingBefore.year": 2026, "endingBefore.month": 7, "endingBefore.day": 1})  # fmt: skip
     assert other.status_code == 403
