@@ -1,14 +1,22 @@
-"""Fakes of the assessment's ports to the visit, HR and finance services, type-checked against
-the ports (see the assignments at the end)."""
+"""Fakes of the assessment's ports to the visit, HR and finance services and of its own unit of
+work, type-checked against the ports (see the assignments)."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from types import TracebackType
+from typing import Self
 
 from assessment_svc.adapters.finance_client import ExpenseSink, PerformancePay
 from assessment_svc.adapters.hr_client import PayTerms, PayTermsSource
+from assessment_svc.adapters.repository import AssessmentRepository
 from assessment_svc.adapters.visit_client import EscalationFact, TownFacts, VisitFacts, WeekFact
+from assessment_svc.domain.pay_runs import ManualScore, PayRun, RunState, YearlyResult
+from assessment_svc.domain.policy import PayPolicy, default_policy
+from assessment_svc.service_layer.unit_of_work import AssessmentUnitOfWork
 from sgz_runtime import errors
 from sgz_runtime.periods import Period
 
@@ -92,3 +100,115 @@ class FakeExpenseSink:
 _visits: VisitFacts = FakeVisitFacts()
 _hr: PayTermsSource = FakePayTerms()
 _finance: ExpenseSink = FakeExpenseSink()
+
+
+class FakeAssessmentRepository:
+    """The repository in memory; written only on commit by FakeAssessmentUnitOfWork."""
+
+    def __init__(self) -> None:
+        self.policy_list: list[PayPolicy] = [default_policy()]
+        self.scores: list[ManualScore] = []
+        self.runs: dict[str, PayRun] = {}
+        self.results: dict[tuple[str, int], YearlyResult] = {}
+
+    def policies(self, town: str) -> list[PayPolicy]:
+        return [p for p in self.policy_list if p.town in (town, "")]
+
+    def add_policy(self, policy: PayPolicy, created_by: str, at: datetime) -> None:
+        self.policy_list.append(policy)
+
+    def add_manual_score(self, score: ManualScore) -> None:
+        self.scores.append(score)
+
+    def manual_scores(self, town: str, period: str) -> dict[str, ManualScore]:
+        return self.manual_scores_in([town], period)
+
+    def add_run(self, run: PayRun) -> None:
+        self.runs[run.id] = run
+
+    def add_runs(self, runs: Sequence[PayRun]) -> None:
+        for run in runs:
+            self.add_run(run)
+
+    def all_policies(self) -> list[PayPolicy]:
+        return list(self.policy_list)
+
+    def manual_scores_in(self, towns: Sequence[str], period: str) -> dict[str, ManualScore]:
+        return {s.worker: s for s in self.scores if s.town in towns and s.period == period}
+
+    def approved_towns(self, towns: Sequence[str], period: str) -> set[str]:
+        return {
+            r.town
+            for r in self.runs.values()
+            if r.town in towns and r.period == period and r.state is RunState.APPROVED
+        }
+
+    def get_run(self, town: str, run_id: str) -> PayRun | None:
+        found = self.runs.get(run_id)
+        return found if found is not None and found.town == town else None
+
+    def list_runs(
+        self, town: str, period: str | None, before: str | None, limit: int
+    ) -> list[PayRun]:
+        found = [
+            r
+            for r in self.runs.values()
+            if r.town == town
+            and (not period or r.period == period)
+            and (before is None or r.id < before)
+        ]
+        return sorted(found, key=lambda r: r.id, reverse=True)[:limit]
+
+    def latest_approved(self, town: str, period: str) -> PayRun | None:
+        approved = [
+            r
+            for r in self.runs.values()
+            if r.town == town and r.period == period and r.state is RunState.APPROVED
+        ]
+        return max(approved, key=lambda r: (r.approved_at or datetime.min, r.id), default=None)
+
+    def approve(self, run: PayRun) -> bool:
+        current = self.runs.get(run.id)
+        if current is None or current.state is not RunState.DRAFT:
+            return False
+        self.runs[run.id] = run
+        return True
+
+    def yearly_result(self, worker: str, year: int) -> YearlyResult | None:
+        return self.results.get((worker, year))
+
+    def add_yearly_result(self, result: YearlyResult) -> None:
+        self.results[(result.worker, result.year)] = result
+
+    def yearly_results(self, workers: Sequence[str], year: int) -> list[YearlyResult]:
+        return [self.results[(w, year)] for w in sorted(workers) if (w, year) in self.results]
+
+
+class FakeAssessmentUnitOfWork:
+    """Works on a copy of the repository; commit makes the copy the state, like a transaction."""
+
+    def __init__(self, state: FakeAssessmentRepository):
+        self.state = state
+        self.repo: AssessmentRepository = state
+        self.commits = 0
+
+    def __enter__(self) -> Self:
+        self.repo = copy.deepcopy(self.state)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.repo = self.state
+
+    def commit(self) -> None:
+        working = self.repo
+        assert isinstance(working, FakeAssessmentRepository)
+        self.state.__dict__.update(copy.deepcopy(working.__dict__))
+        self.commits += 1
+
+
+_uow: AssessmentUnitOfWork = FakeAssessmentUnitOfWork(FakeAssessmentRepository())
