@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from sgz_cli import login
-from sgz_runtime.i18n import tr, use_locale
+from sgz_runtime.i18n import current_locale, tr
 
 app = typer.Typer(
     help="Finance (rules F1-F5): close periods, statements, disclosure reports.",
@@ -48,8 +48,6 @@ LEVEL_LABELS = {
 }
 HEADERS = ("项目", "金额（元）", "金额（分）")
 
-Lang = Annotated[str, typer.Option("--lang", help="zh-CN (default) or en.")]
-
 
 class Refused(Exception):
     """The gateway refused: the message (in the caller's language) and the rule, if any."""
@@ -59,9 +57,10 @@ class Refused(Exception):
         self.rule = rule
 
 
-def client(gateway: str | None, lang: str) -> httpx.Client:
+def client(gateway: str | None) -> httpx.Client:
+    """The gateway, answering in the language of `sgz --lang` (Chinese by default)."""
     made = login.client(gateway, timeout=300.0)
-    made.headers["Accept-Language"] = lang
+    made.headers["Accept-Language"] = current_locale()
     return made
 
 
@@ -213,64 +212,62 @@ def close(
         Path, typer.Option("--output-dir", help="Where each closed town's statement is written.")
     ] = Path("."),
     gateway: login.GatewayOption = None,
-    lang: Lang = "zh-CN",
 ) -> None:
     """Close a period at exactly zero (rule F4), or say what is left; writes the statement
     (xlsx and JSON) of each town closed. Exit status 1 when any town is refused."""
     console = Console()
-    with use_locale(lang):
-        if every == (town is not None):
-            raise typer.BadParameter(tr("give --town or --all, not both").render())
-        refused = 0
-        with client(gateway, lang) as http:
-            try:
-                targets = list(towns(http)) if every else [_town(town or "")]
-            except Refused as exc:
-                _done(console, f"[red]{exc}[/]")
-                raise typer.Exit(2) from None
-            with Progress(console=Console(stderr=True), transient=True, disable=not every) as bar:
-                task = bar.add_task(tr("closing").render(), total=len(targets))
-                for name in targets:
-                    bar.advance(task)
-                    try:
-                        call(http, "POST", f"/v1/{name}/periods/{period}:close", {})
-                        found = statement(http, name, period)
-                    except Refused as exc:
-                        refused += 1
-                        rule = f" [{exc.rule}]" if exc.rule else ""
-                        _done(
-                            console,
-                            tr(
-                                "{town} {period}: refused{rule}: {reason}",
-                                town=name,
-                                period=period,
-                                rule=rule,
-                                reason=str(exc),
-                            ).render(),
-                        )
-                        continue
-                    stem = output_dir / f"statement-{name.split('/')[-1]}-{period}"
-                    output_dir.mkdir(parents=True, exist_ok=True)
-                    write_statement(found, stem.with_suffix(".xlsx"))
-                    write_statement(found, stem.with_suffix(".json"))
+    if every == (town is not None):
+        raise typer.BadParameter(tr("give --town or --all, not both").render())
+    refused = 0
+    with client(gateway) as http:
+        try:
+            targets = list(towns(http)) if every else [_town(town or "")]
+        except Refused as exc:
+            _done(console, f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
+        with Progress(console=Console(stderr=True), transient=True, disable=not every) as bar:
+            task = bar.add_task(tr("closing").render(), total=len(targets))
+            for name in targets:
+                bar.advance(task)
+                try:
+                    call(http, "POST", f"/v1/{name}/periods/{period}:close", {})
+                    found = statement(http, name, period)
+                except Refused as exc:
+                    refused += 1
+                    rule = f" [{exc.rule}]" if exc.rule else ""
                     _done(
                         console,
                         tr(
-                            "{town} {period}: closed at 0.00 元; statement written to {path}",
+                            "{town} {period}: refused{rule}: {reason}",
                             town=name,
                             period=period,
-                            path=str(stem.with_suffix(".xlsx")),
+                            rule=rule,
+                            reason=str(exc),
                         ).render(),
                     )
-        if every:
-            _done(
-                console,
-                tr(
-                    "{closed} closed, {refused} refused",
-                    closed=len(targets) - refused,
-                    refused=refused,
-                ).render(),
-            )
+                    continue
+                stem = output_dir / f"statement-{name.split('/')[-1]}-{period}"
+                output_dir.mkdir(parents=True, exist_ok=True)
+                write_statement(found, stem.with_suffix(".xlsx"))
+                write_statement(found, stem.with_suffix(".json"))
+                _done(
+                    console,
+                    tr(
+                        "{town} {period}: closed at 0.00 元; statement written to {path}",
+                        town=name,
+                        period=period,
+                        path=str(stem.with_suffix(".xlsx")),
+                    ).render(),
+                )
+    if every:
+        _done(
+            console,
+            tr(
+                "{closed} closed, {refused} refused",
+                closed=len(targets) - refused,
+                refused=refused,
+            ).render(),
+        )
     if refused:
         raise typer.Exit(1)
 
@@ -281,11 +278,10 @@ def write_statement_command(
     period: Annotated[str, typer.Option("--period", help="The half-year, e.g. 2026H1.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="A .xlsx or .json file.")],
     gateway: login.GatewayOption = None,
-    lang: Lang = "zh-CN",
 ) -> None:
     """Write a closed period's statement (rule F5): opening 0, received, spent by category,
     returned, closing 0."""
-    with use_locale(lang), client(gateway, lang) as http:
+    with client(gateway) as http:
         try:
             write_statement(statement(http, _town(town), period), output)
         except Refused as exc:
@@ -300,11 +296,10 @@ def write_disclosure(
     period: Annotated[str, typer.Option("--period", help="The half-year, e.g. 2026H1.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="A .xlsx or .json file.")],
     gateway: login.GatewayOption = None,
-    lang: Lang = "zh-CN",
 ) -> None:
     """Write the disclosure report of a closed period (rule F5), fit for publication: amounts,
     categories and person-month counts, no personal data."""
-    with use_locale(lang), client(gateway, lang) as http:
+    with client(gateway) as http:
         try:
             found = call(http, "GET", f"/v1/{_town(town)}/periods/{period}/disclosure")
         except Refused as exc:

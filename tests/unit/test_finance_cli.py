@@ -60,10 +60,10 @@ def _gateway(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture(autouse=True)
 def fake_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
-    def made(gateway: str | None, lang: str) -> httpx.Client:
+    def made(gateway: str | None) -> httpx.Client:
         return httpx.Client(base_url="http://gw", transport=httpx.MockTransport(_gateway))
 
-    fake: Callable[[str | None, str], httpx.Client] = made
+    fake: Callable[[str | None], httpx.Client] = made
     monkeypatch.setattr(finance, "client", fake)
 
 
@@ -113,3 +113,11 @@ def test_close_all_reports_every_town_and_fails_when_one_is_refused(tmp_path: Pa
     assert "towns/a 2026H1：已结账" in result.output
     assert "towns/b 2026H1：未结账 [F4]" in result.output
     assert "已结账 1 个，未结账 1 个" in result.output
+
+
+def test_close_speaks_english_with_the_global_lang_option() -> None:
+    result = CliRunner().invoke(
+        app, ["--lang", "en", "finance", "close", "--town", "b", "--period", "2026H1"]
+    )
+    assert result.exit_code == 1
+    assert "towns/b 2026H1: refused [F4]: " in result.output
