@@ -4,6 +4,7 @@ artefacts, and the axe-core accessibility check."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -92,6 +93,18 @@ def shot(page: Page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextlib.contextmanager
+def kept_on_failure(page: Page, name: str) -> Iterator[None]:
+    """Keeps `name-failed.png` and the page's text when the block fails, to see why."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            shot(page, f"{name}-failed")
+            (SHOTS / f"{name}-failed.txt").write_text(page.inner_text("body"), encoding="utf-8")
+        raise
 
 
 def serious_violations(page: Page) -> list[str]:

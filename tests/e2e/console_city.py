@@ -156,13 +156,17 @@ def fund_period(base_url: str, city: City, period: str) -> int:
     amount in fen."""
     assert city.accounts is not None
     name = f"{city.town}/periods/{period}"
+    year = int(period[:4])
     with httpx.Client(base_url=base_url, timeout=30.0) as client:
         for path, body in (
-            ("/v1/minimumWages", {"effectiveDate": _day(2025, 1, 1), "monthly": {"fen": "249000"}}),
+            (
+                "/v1/minimumWages",
+                {"effectiveDate": _day(year - 1, 1, 1), "monthly": {"fen": "249000"}},
+            ),
             (
                 "/v1/careStandards",
                 {
-                    "effectiveDate": _day(2026, 1, 1),
+                    "effectiveDate": _day(year, 1, 1),
                     "amounts": [
                         {"careLevel": "CARE_LEVEL_SELF_CARE", "monthly": {"fen": "15000"}},
                         {"careLevel": "CARE_LEVEL_PARTIAL", "monthly": {"fen": "40000"}},
