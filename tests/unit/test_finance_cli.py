@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from sgz_cli import finance
 from sgz_cli.main import app
+from sgz_runtime.i18n import use_locale
 
 BODY = {
     "town": "towns/a",
@@ -56,6 +57,13 @@ def _gateway(request: httpx.Request) -> httpx.Response:
         text = json.dumps(BODY, sort_keys=True)
         return httpx.Response(200, json={"canonicalJson": text, "statementHash": "cd" * 32})
     return httpx.Response(404, json={"error": {"message": "not here"}})
+
+
+@pytest.fixture(autouse=True)
+def chinese_after() -> Iterator[None]:
+    """`sgz --lang` binds the locale for the process: put it back after each test."""
+    with use_locale("zh-CN"):
+        yield
 
 
 @pytest.fixture(autouse=True)
