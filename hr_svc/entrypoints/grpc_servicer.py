@@ -24,6 +24,7 @@ from hr_svc.service_layer import (
 from hr_svc.service_layer.unit_of_work import HrUnitOfWork
 from sgz_runtime.identity import current_caller
 from sgz_runtime.pii.vault import IdVault
+from sgz_runtime.proto_values import date_from_pb
 
 
 class HrServicer(hr_pb2_grpc.HrServiceServicer):
@@ -58,7 +59,12 @@ class HrServicer(hr_pb2_grpc.HrServiceServicer):
         self, request: pb.ListWorkersRequest, context: grpc.ServicerContext
     ) -> pb.ListWorkersResponse:
         found, token = workers.list_workers(
-            self._uow(), current_caller(), request.town, request.page_size, request.page_token
+            self._uow(),
+            current_caller(),
+            request.town,
+            request.page_size,
+            request.page_token,
+            date_from_pb(request.employed_on, "employed_on"),
         )
         return pb.ListWorkersResponse(
             workers=[convert.worker_to_pb(w) for w in found], next_page_token=token

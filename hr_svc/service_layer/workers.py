@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from hr_svc.adapters.roster_client import RosterClient
 from hr_svc.domain.workers import Worker, WorkerRole, check_worker, join, leave, refuse_second_chief
@@ -115,8 +116,14 @@ def get_worker(uow: HrUnitOfWork, caller: Caller, name: str) -> Worker:
 
 
 def list_workers(
-    uow: HrUnitOfWork, caller: Caller, town: str, page_size: int, page_token: str
+    uow: HrUnitOfWork,
+    caller: Caller,
+    town: str,
+    page_size: int,
+    page_token: str,
+    employed_on: date | None = None,
 ) -> tuple[list[Worker], str]:
+    """Workers in order of creation; with employed_on, only those employed that day (H2)."""
     if town:
         names.parse("town", town, "towns")
     if caller.scope_level is not ScopeLevel.CITY:
@@ -124,14 +131,17 @@ def list_workers(
         if town and town != mine:
             return [], ""
         town = mine
-    query = {"town": town}
+    query = {"town": town, "employed_on": employed_on.isoformat() if employed_on else ""}
     page = paging.parse(page_size, page_token, query)
     try:
         after = int(page.after) if page.after is not None else None
     except ValueError:
         raise InvalidArgument.field("page_token", "is not a token this method issued") from None
     with uow:
-        found = uow.workers.list(town or None, after, page.size + 1)
-    more = len(found) > page.size
-    found = found[: page.size]
-    return found, paging.next_token(str(found[-1].seq) if more else None, query)
+        scanned = uow.workers.list(town or None, after, page.size + 1)
+    more = len(scanned) > page.size
+    scanned = scanned[: page.size]
+    found = [
+        w for w in scanned if employed_on is None or any(s.covers(employed_on) for s in w.spells())
+    ]
+    return found, paging.next_token(str(scanned[-1].seq) if more else None, query)

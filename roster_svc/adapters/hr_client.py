@@ -9,7 +9,8 @@ from typing import Protocol
 import grpc
 from sgz.hr.v1 import hr_pb2, hr_pb2_grpc
 
-from sgz_runtime import errors, status
+from sgz_runtime import china_time, errors, status
+from sgz_runtime.proto_values import date_to_pb
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,12 @@ class GrpcHrClient:
         while True:
             try:
                 page = self._stub.ListWorkers(
-                    hr_pb2.ListWorkersRequest(town=town or "", page_size=1000, page_token=token)
+                    hr_pb2.ListWorkersRequest(
+                        town=town or "",
+                        page_size=1000,
+                        page_token=token,
+                        employed_on=date_to_pb(china_time.today()),  # leavers do not count
+                    )
                 )
             except grpc.RpcError as exc:
                 raise status.from_rpc_error(exc) from None

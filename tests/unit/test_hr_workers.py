@@ -152,3 +152,22 @@ def test_town_head_lists_only_own_town_and_pages() -> None:
     assert [w.town for w in rest] == ["towns/chengdong"] and last == ""
     with pytest.raises(InvalidArgument):
         workers.list_workers(uow, CITY, "", 2, token)  # token of another query
+
+
+def test_h2_listing_workers_employed_on_a_day_leaves_out_leavers_and_keeps_paging() -> None:
+    uow = FakeUnitOfWork()
+    stays = _create(uow, _cmd(start=date(2024, 1, 1)))
+    leaves = _create(uow, _cmd(start=date(2024, 1, 1)))
+    later = _create(uow, _cmd(start=date(2026, 6, 1)))
+    workers.end_employment(
+        commands.EndEmployment(worker=leaves.name, last_day=date(2025, 12, 31), reason="辞职"),
+        uow,
+        caller=CITY,
+        clock=lambda: NOW,
+    )
+    page, token = workers.list_workers(uow, CITY, "", 2, "", date(2026, 1, 1))
+    assert [w.name for w in page] == [stays.name] and token
+    rest, last = workers.list_workers(uow, CITY, "", 2, token, date(2026, 1, 1))
+    assert rest == [] and last == ""
+    everyone, _ = workers.list_workers(uow, CITY, "", 10, "")
+    assert [w.name for w in everyone] == [stays.name, leaves.name, later.name]
