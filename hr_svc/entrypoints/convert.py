@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypeVar
 
 from sgz.common.v1 import types_pb2
@@ -106,6 +107,10 @@ def worker_to_pb(worker: Worker) -> pb.Worker:
         creator=worker.creator,
         create_time=timestamp_to_pb(worker.create_time),
     )
+
+
+def employed_on(request: pb.ListWorkersRequest) -> date | None:
+    return date_from_pb(request.employed_on, "employed_on")
 
 
 def end_employment(request: pb.EndEmploymentRequest) -> commands.EndEmployment:

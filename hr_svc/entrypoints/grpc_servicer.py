@@ -24,7 +24,6 @@ from hr_svc.service_layer import (
 from hr_svc.service_layer.unit_of_work import HrUnitOfWork
 from sgz_runtime.identity import current_caller
 from sgz_runtime.pii.vault import IdVault
-from sgz_runtime.proto_values import date_from_pb
 
 
 class HrServicer(hr_pb2_grpc.HrServiceServicer):
@@ -64,7 +63,7 @@ class HrServicer(hr_pb2_grpc.HrServiceServicer):
             request.town,
             request.page_size,
             request.page_token,
-            date_from_pb(request.employed_on, "employed_on"),
+            convert.employed_on(request),
         )
         return pb.ListWorkersResponse(
             workers=[convert.worker_to_pb(w) for w in found], next_page_token=token

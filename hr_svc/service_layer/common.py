@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sgz_runtime import names
-from sgz_runtime.errors import NotFound, PermissionDenied
+from sgz_runtime.errors import PermissionDenied
 from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 
@@ -42,7 +42,3 @@ def towns_for(caller: Caller, parent: str, field: str = "parent") -> list[str] |
 def worker_id(name: str, field: str = "parent") -> str:
     (wid,) = names.parse(field, name, "workers")
     return wid
-
-
-def not_found(name: str) -> NotFound:
-    return NotFound(name)
