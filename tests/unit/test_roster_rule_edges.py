@@ -161,3 +161,46 @@ def test_r3_each_unanswered_indicator_a_blank_assessor_and_a_future_date_are_nam
     ]
     whole = Assessment("", "", "评估中心", today, True, False, True, False, False, True)
     assert check_assessment(whole, today).value == "partial"  # three cannot: 部分丧失
+
+
+def test_s1_s2_station_facts_are_checked_field_by_field() -> None:
+    """Rules S1, S2: each malformed fact names its field and rule; a well-formed one passes."""
+    from roster_svc.domain.stations import Station, check_station
+
+    today = D(2026, 11, 26)
+    good = Station(
+        "chengdong",
+        registered_date=today,  # today is not the future
+        registration_number="52320621MJ0000000X",
+        legal_representative="workers/w1",
+        office_area_m2=100.0,
+        projects=["探访照料"],
+    )
+    check_station(good, today)
+    bad = Station(
+        "chengdong",
+        registered_date=D(2026, 11, 27),
+        registration_number="52320621MJ000000OX",  # O is not in the code's alphabet
+        legal_representative="w1",
+        office_area_m2=0.0,
+        projects=[" "],
+    )
+    with pytest.raises(InvalidArgument) as info:
+        check_station(bad, today)
+    assert [(v.field, v.rule) for v in info.value.violations] == [
+        ("station.registration.registered_date", "S1"),
+        ("station.registration.registration_number", "S1"),
+        ("station.registration.legal_representative", "S1"),
+        ("station.office_area_square_metres", "S2"),
+        ("station.projects", None),
+    ]
+    unnamed = Station("chengdong", registered_date=today)
+    with pytest.raises(InvalidArgument) as missing:
+        check_station(unnamed, today)
+    assert [v.field for v in missing.value.violations] == [
+        "station.registration.legal_representative"
+    ]
+    for area in (float("nan"), -1.0, 100_001.0):
+        with pytest.raises(InvalidArgument):
+            check_station(Station("chengdong", office_area_m2=area), today)
+    check_station(Station("chengdong", office_area_m2=100_000.0), today)

@@ -120,3 +120,47 @@ def test_the_visit_day_for_v9_is_the_day_in_china() -> None:
             later,
             skew=dt.timedelta(0),
         )
+
+
+def test_v1_v6_a_policy_is_checked_field_by_field() -> None:
+    """Rules V1, V2, V6: every wrong figure of a new policy is named at once, with its rule."""
+    from sgz_runtime.errors import InvalidArgument
+    from visit_svc.domain.policy import (
+        Action,
+        PolicyRule,
+        Urgency,
+        VisitPolicy,
+        check_policy,
+    )
+
+    hour = dt.timedelta(hours=1)
+    ok = PolicyRule(CheckItem.ILLNESS, Urgency.PROMPT, Action.HOSPITAL_ADMISSION, hour, hour, True)
+    check_policy(VisitPolicy("v2", D(2027, 1, 1), 1, hour, (ok,)))
+    bad = VisitPolicy(
+        "v2",
+        D(2027, 1, 1),
+        0,
+        dt.timedelta(0),
+        (
+            ok,
+            PolicyRule(CheckItem.ILLNESS, Urgency.PROMPT, Action.CLEANING, hour, hour, False),
+            PolicyRule(
+                CheckItem.HOUSE_SAFETY,
+                Urgency.IMMEDIATE,
+                Action.INSTITUTION_ADMISSION,
+                dt.timedelta(0),
+                -hour,
+                True,
+            ),  # fmt: skip
+        ),
+    )
+    with pytest.raises(InvalidArgument) as info:
+        check_policy(bad)
+    assert info.value.rule == "V6"
+    assert [(v.field, v.rule) for v in info.value.violations] == [
+        ("policy.visits_per_week", "V1"),
+        ("policy.due_soon", "V6"),
+        ("policy.rules[1].finding", "V6"),
+        ("policy.rules[2].contact_within", "V6"),
+        ("policy.rules[2].action_within", "V6"),
+    ]
