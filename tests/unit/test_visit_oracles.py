@@ -151,7 +151,7 @@ def test_v1_v6_a_policy_is_checked_field_by_field() -> None:
                 dt.timedelta(0),
                 -hour,
                 True,
-            ),  # fmt: skip
+            ),
         ),
     )
     with pytest.raises(InvalidArgument) as info:
