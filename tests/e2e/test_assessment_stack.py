@@ -236,3 +236,24 @@ def test_pay_run_approved_through_the_gateway_posts_the_expense_once(
     (preview,) = json.loads(shown.stdout[: shown.stdout.rindex("]") + 1])
     assert preview["state"] == "PAY_RUN_STATE_PREVIEW"
     assert preview["totalPaid"]["fen"] == "270000"
+    # --all, as the city: one BatchCreatePayRuns call; this town's approved run stands (A4).
+    city = _as(stack, _account(dev, stack.url, "city_civil_affairs", "city"))
+    city_env = {**env, "SGZ_CLI_CREDENTIALS": str(tmp_path / "city.json"), "COLUMNS": "200"}
+    subprocess.run(
+        sgz(
+            "login", "--username", _ok(city.get("/v1/auth/me"))["username"], "--password", PASSWORD
+        ),
+        env=city_env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    every = subprocess.run(
+        sgz("assess", "pay", "--all", "--period", "2026H1"),
+        env=city_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert every.returncode == 0, every.stdout + every.stderr
+    assert f"{town}: A4" in every.stdout
