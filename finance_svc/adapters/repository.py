@@ -3,6 +3,7 @@ ledger, on SQLAlchemy Core over one session (the unit of work's transaction)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -113,8 +114,20 @@ def _key_columns(key: AccountKey) -> dict[str, str]:
     return {"account": key.account.value, "category": key.category.value if key.category else ""}
 
 
+@functools.cache
 def _key(account: str, category: str) -> AccountKey:
+    """The account key of stored text; a handful of distinct values, so read once each."""
     return AccountKey(Account(account), ExpenseCategory(category) if category else None)
+
+
+#: Stored text -> enum member, by dictionary rather than Enum's lookup (hot in batch reads).
+_PERIOD_STATES = {s.value: s for s in PeriodState}
+_KINDS = {k.value: k for k in PostingKind}
+_LEGS: dict[str, Leg | None] = {"": None, **{leg.value: leg for leg in Leg}}
+_CATEGORIES: dict[str, ExpenseCategory | None] = {
+    "": None,
+    **{c.value: c for c in ExpenseCategory},
+}
 
 
 class FinanceRepository:
@@ -200,7 +213,7 @@ class FinanceRepository:
         return PeriodRecord(
             r.town,
             r.period,
-            PeriodState(r.state),
+            _PERIOD_STATES[r.state],
             Fen(r.allocated_fen) if r.allocated_fen is not None else None,
             _aware(r.closed_at),
             r.closed_by,
@@ -586,7 +599,7 @@ class FinanceRepository:
                 .group_by(p.c.town, p.c.kind, p.c.leg)
             )
             for town, kind, leg, amount, count in self._rows(query):
-                key = (PostingKind(kind), Leg(leg) if leg else None)
+                key = (_KINDS[kind], _LEGS[leg])
                 by_kind[town][key] = (int(amount), int(count))
             adjusted = (
                 select(ln.c.town, func.sum(ln.c.amount_fen))
@@ -635,14 +648,14 @@ class FinanceRepository:
                     Posting(
                         town=r.town,
                         period=r.period,
-                        kind=PostingKind(r.kind),
+                        kind=_KINDS[r.kind],
                         lines=tuple(lines[(r.town, r.seq)]),
                         amount=Fen(r.amount_fen),
                         posted_by=r.posted_by,
                         posted_at=_aware(r.posted_at) or datetime.now(UTC),
                         request_id=r.request_id,
-                        leg=Leg(r.leg) if r.leg else None,
-                        category=ExpenseCategory(r.category) if r.category else None,
+                        leg=_LEGS[r.leg],
+                        category=_CATEGORIES[r.category],
                         payee=r.payee,
                         evidence=r.evidence,
                         adjusts=r.adjusts,

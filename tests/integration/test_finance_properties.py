@@ -189,7 +189,7 @@ def _apply(
 
 
 @settings(
-    max_examples=int(os.environ.get("SGZ_FINANCE_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("SGZ_FINANCE_EXAMPLES", "30")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
