@@ -11,8 +11,9 @@ taken as draws from a Beta(alpha, beta) prior fitted by the method of moments:
 
 and a worker's estimate is the posterior mean (k + alpha) / (n + alpha + beta). Few counts
 stay near the town's rate; many counts speak for themselves; a worker with nothing to count
-gets the town's rate, neither rewarded nor punished for what did not happen. With the town's
-rate below 48/49 (98%), 1 of 1 always lands below 49 of 50. m is kept 0.5/(sum(n) + 1) away
+gets the town's rate, neither rewarded nor punished for what did not happen. 1 of 1 lands
+below 49 of 50 exactly when m < 48/49 - 1/(49 s), so always while the town's rate is under 96.9%
+(s >= 2), and under 97.9% with the default strongest prior. m is kept 0.5/(sum(n) + 1) away
 from 0 and 1 so the prior stays proper.
 """
 
