@@ -205,6 +205,7 @@ def _bare_executemany(path: Path, url: str) -> dict[str, float]:
     from roster_svc.adapters import orm
     from sgz_runtime.db import make_engine
     from sgz_runtime.pii.resident_id import mask
+    from sgz_runtime.pii.vault import FernetIdVault, SealedText
 
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -226,6 +227,8 @@ def _bare_executemany(path: Path, url: str) -> dict[str, float]:
         }
     fernet = Fernet(Fernet.generate_key())
     key = b"k" * 32
+    # Addresses and phones are sealed on the way in, as the service seals them.
+    SealedText.install(FernetIdVault(key, Fernet.generate_key()))
     persons, statuses, assessments = [], [], []
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)

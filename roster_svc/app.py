@@ -8,7 +8,9 @@ import grpc
 from sgz.hr.v1 import hr_pb2
 from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
 
+from roster_svc.adapters import orm
 from roster_svc.adapters.audit_trail import TrailExportAudit
+from roster_svc.adapters.bulk_fernet import BulkFernet
 from roster_svc.adapters.hr_client import GrpcHrClient
 from roster_svc.adapters.orm import start_mappers
 from roster_svc.entrypoints.grpc_servicer import RosterServicer
@@ -23,7 +25,7 @@ from sgz_runtime.checkpoints import SqlCheckpointStore
 from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
-from sgz_runtime.pii.vault import FernetIdVault
+from sgz_runtime.pii.vault import FernetIdVault, SealedText, seal_plaintext
 from sgz_runtime.server import ServiceSpec
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -46,6 +48,11 @@ def build(settings: Settings) -> ServiceSpec:
         person_settings.encryption_key(settings.data_dir),
         retired_keys(person_settings),
     )
+    # Addresses and phones are sealed at rest with the same keys; rows from before are sealed
+    # in place once (docs/privacy.md).
+    SealedText.install(vault)
+    with factory() as session, session.begin():
+        seal_plaintext(session, orm.persons, "id", ("address", "phone"))
 
     def register(server: grpc.Server) -> None:
         servicer = RosterServicer(
@@ -56,7 +63,13 @@ def build(settings: Settings) -> ServiceSpec:
             station_standards=station_standards,
         )
         servicer.configure_office(
-            lambda: SqlOfficeUnitOfWork(factory), vault, audit=TrailExportAudit(audit_log)
+            lambda: SqlOfficeUnitOfWork(factory),
+            vault,
+            audit=TrailExportAudit(audit_log),
+            # An export opens a page's ID numbers, addresses and phones at once.
+            bulk=BulkFernet(
+                [person_settings.encryption_key(settings.data_dir), *retired_keys(person_settings)]
+            ),
         )
         servicer.configure_audit(audit_log, SqlCheckpointStore(factory))
         roster_pb2_grpc.add_RosterServiceServicer_to_server(servicer, server)

@@ -29,6 +29,7 @@ from roster_svc.domain.persons import CareLevel, Person, PersonStatus, StatusCha
 from roster_svc.domain.places import Town, TownKind, Village, VillageKind
 from roster_svc.domain.workdays import CalendarBasis
 from sgz_runtime.pii.resident_id import Gender
+from sgz_runtime.pii.vault import SealedText
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -87,8 +88,9 @@ persons = Table(
     Column("id_masked", String(18), nullable=False),
     Column("gender", Enum(Gender, native_enum=False, length=10), nullable=False),
     Column("birth_date", Date, nullable=False),
-    Column("address", String(200), nullable=False, default=""),
-    Column("phone", String(32), nullable=False, default=""),
+    # Read, never searched on: sealed at rest (docs/privacy.md).
+    Column("address", SealedText(), nullable=False, default=""),
+    Column("phone", SealedText(), nullable=False, default=""),
     Column("version", Integer, nullable=False),
     ForeignKeyConstraint(["town_id", "village_id"], ["villages.town_id", "villages.id"]),
     Index("ix_persons_town_village", "town_id", "village_id", "id"),
@@ -189,8 +191,9 @@ person_import_staging = Table(
     Column("id_masked", String(18), nullable=False),
     Column("gender", Enum(Gender, native_enum=False, length=10), nullable=False),
     Column("birth_date", Date, nullable=False),
-    Column("address", String(200), nullable=False),
-    Column("phone", String(32), nullable=False),
+    # Read, never searched on: sealed at rest (docs/privacy.md).
+    Column("address", SealedText(), nullable=False),
+    Column("phone", SealedText(), nullable=False),
     Column("expected_version", Integer, nullable=True),
     Column("effective_date", Date, nullable=False),
     Column("assessment_id", String(32), nullable=True),

@@ -11,9 +11,12 @@ import os
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import Text, and_, or_, select, type_coerce, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 
 class IdVault(Protocol):
@@ -79,3 +82,48 @@ def hmac_key_file(path: Path) -> bytes:
 def fernet_key_file(path: Path) -> bytes:
     """A Fernet key kept in path (created once)."""
     return key_file(path, Fernet.generate_key)
+
+
+#: Marks a sealed column value; text without it is a value written before sealing.
+SEALED_PREFIX = "enc1:"
+
+
+class SealedText(TypeDecorator[str]):
+    """A text column kept encrypted with the process's vault (docs/privacy.md): for personal
+    data that is read but never searched on (addresses, phones). Values written before the
+    column was sealed read back as they are, and `seal_plaintext` seals them in place."""
+
+    impl = Text
+    cache_ok = True
+    #: Installed once by the service's wiring (app.py), before any query.
+    vault: FernetIdVault | None = None
+
+    @classmethod
+    def install(cls, vault: FernetIdVault) -> None:
+        cls.vault = vault
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if not value or value.startswith(SEALED_PREFIX):
+            return value
+        if SealedText.vault is None:
+            raise RuntimeError("no vault installed for sealed columns (SealedText.install)")
+        return SEALED_PREFIX + SealedText.vault.seal(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if not value or not value.startswith(SEALED_PREFIX):
+            return value
+        if SealedText.vault is None:
+            raise RuntimeError("no vault installed for sealed columns (SealedText.install)")
+        return SealedText.vault.reveal(value[len(SEALED_PREFIX) :])
+
+
+def seal_plaintext(session: Any, table: Any, key: str, columns: Sequence[str]) -> int:
+    """Seals, in place, the values of table's SealedText columns written before they were
+    sealed; returns the rows sealed. Run at start, after the vault is installed."""
+    raw = [type_coerce(table.c[c], Text).label(c) for c in columns]
+    plain = or_(*[and_(table.c[c] != "", ~table.c[c].startswith(SEALED_PREFIX)) for c in columns])
+    rows = session.execute(select(table.c[key], *raw).where(plain)).all()
+    for row in rows:
+        values = {c: getattr(row, c) for c in columns}
+        session.execute(update(table).where(table.c[key] == getattr(row, key)).values(**values))
+    return len(rows)

@@ -21,9 +21,11 @@ from sgz.roster.v1 import roster_pb2 as pb
 from sgz.roster.v1 import roster_pb2_grpc
 from sqlalchemy import Engine, text
 
+from roster_svc.adapters import orm
 from roster_svc.app import build as build_roster
-from sgz_runtime.db import make_engine
+from sgz_runtime.db import make_engine, session_factory
 from sgz_runtime.identity import Role, ScopeLevel
+from sgz_runtime.pii.vault import seal_plaintext
 from tests.conftest import CITY, as_caller
 
 #: 海安县 (a retired code, still valid), born 1949-12-31, female.
@@ -342,3 +344,46 @@ def test_a_duplicate_id_number_is_named_only_to_callers_who_may_see_that_person(
 def _code_like_the_first(stub: Any, county: str) -> str:
     first = stub.GetTown(pb.GetTownRequest(name=TOWN), metadata=CITY).administrative_code
     return county + "100" if len(first) == 9 else county
+
+
+def test_addresses_and_phones_are_sealed_at_rest_and_read_back(
+    roster: tuple[Any, Engine],
+) -> None:
+    """Issue 11 item 6: the database holds neither the address nor the phone readable; the
+    API returns them; a row written before sealing is sealed in place on start."""
+    stub, engine = roster
+    made = stub.CreatePerson(
+        pb.CreatePersonRequest(
+            person=pb.Person(
+                display_name="王五",
+                id_number=ID_A,
+                village=VILLAGE,
+                address="城东镇新华村三组12号",
+                phone="13812345678",
+            ),
+            start_date=date_pb2.Date(year=2024, month=1, day=1),
+        ),
+        metadata=CITY,
+    )
+    with engine.connect() as conn:
+        address, phone = conn.execute(
+            text("SELECT address, phone FROM persons WHERE id = :i"),
+            {"i": made.name.split("/")[1]},
+        ).one()
+    assert address.startswith("enc1:") and phone.startswith("enc1:")
+    assert "新华村" not in address and "12345678" not in phone
+    got = stub.GetPerson(pb.GetPersonRequest(name=made.name), metadata=CITY)
+    assert (got.address, got.phone) == ("城东镇新华村三组12号", "+8613812345678")
+    # A row as it was stored before sealing, sealed in place by what the service runs at start.
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE persons SET address = '旧地址', phone = '+8651388123456' WHERE id = :i"),
+            {"i": made.name.split("/")[1]},
+        )
+    assert stub.GetPerson(pb.GetPersonRequest(name=made.name), metadata=CITY).address == "旧地址"
+    with session_factory(engine)() as session, session.begin():
+        assert seal_plaintext(session, orm.persons, "id", ("address", "phone")) == 1
+    with engine.connect() as conn:
+        sealed = conn.execute(text("SELECT address FROM persons")).scalar_one()
+    assert sealed.startswith("enc1:")
+    assert stub.GetPerson(pb.GetPersonRequest(name=made.name), metadata=CITY).address == "旧地址"
