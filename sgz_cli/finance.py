@@ -315,3 +315,155 @@ def write_disclosure(
             )
             _write_book(output, "公开", disclosure_rows(found), facts)
         Console().print(tr("written to {path}", path=str(output)).render(), highlight=False)
+
+
+# --- the steps before the close --------------------------------------------------------------
+
+LEGS = {
+    "city-to-town": "DISBURSEMENT_LEG_CITY_TO_TOWN",
+    "town-to-station": "DISBURSEMENT_LEG_TOWN_TO_STATION",
+}
+ACCOUNTS = {"town": "ACCOUNT_TOWN", "station": "ACCOUNT_STATION"}
+Town = Annotated[str, typer.Option("--town", help="The town, towns/{town} or its id.")]
+Period = Annotated[str, typer.Option("--period", help="The half-year, e.g. 2026H1.")]
+Amount = Annotated[
+    str, typer.Option("--amount", help="In yuan, e.g. 1234.56 (no fraction of a fen).")
+]
+RequestId = Annotated[
+    str, typer.Option("--request-id", help="The retry key: the same one never pays twice.")
+]
+
+
+def _fen(amount: str) -> str:
+    """Yuan typed by a person -> fen as ProtoJSON int64 text; a fraction of a fen is refused."""
+    from sgz_runtime.errors import InvalidArgument
+    from sgz_runtime.money import Fen
+
+    try:
+        return str(Fen.parse_yuan(amount, "--amount").fen)
+    except InvalidArgument as exc:
+        raise typer.BadParameter(exc.text.render(), param_hint="--amount") from None
+
+
+def _send(method: str, path: str, body: Any, gateway: str | None) -> Any:
+    with client(gateway) as http:
+        try:
+            return call(http, method, path, body)
+        except Refused as exc:
+            rule = f" [{exc.rule}]" if exc.rule else ""
+            _done(Console(), tr("refused{rule}: {reason}", rule=rule, reason=str(exc)).render())
+            raise typer.Exit(1) from None
+
+
+def _money(value: Mapping[str, Any] | None) -> str:
+    return yuan(int((value or {}).get("fen", 0)))
+
+
+@app.command("allocate")
+def allocate(
+    period: Period,
+    town: Annotated[
+        str | None, typer.Option("--town", help="One town; every town of the city when left out.")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why an approved allocation is corrected.")] = "",
+    override_unassessed: Annotated[
+        str, typer.Option(help="Why persons not yet assessed may be left out.")
+    ] = "",
+    gateway: login.GatewayOption = None,
+) -> None:
+    """Compute the allocation of a period (rules F1, F2) as a draft a second person approves."""
+    parent = f"{_town(town) if town else 'towns/-'}/periods/{period}"
+    body = {"reason": reason, "unassessedOverrideReason": override_unassessed}
+    found = _send("POST", f"/v1/{parent}/allocations:compute", body, gateway)
+    for item in found.get("allocations", []):
+        _done(
+            Console(),
+            tr(
+                "{allocation}: {amount} 元 ({unassessed} person-months not assessed)",
+                allocation=item["name"],
+                amount=_money(item.get("amount")),
+                unassessed=item.get("unassessedPersonMonths", 0),
+            ).render(),
+        )
+        for warning in item.get("warnings", []):
+            _done(Console(), f"  ! {warning}")
+
+
+@app.command("approve")
+def approve(
+    allocation: Annotated[
+        str, typer.Argument(help="towns/{town}/periods/{period}/allocations/{version}")
+    ],
+    gateway: login.GatewayOption = None,
+) -> None:
+    """Approve a draft allocation: never the person who computed it (rule F1)."""
+    found = _send("POST", f"/v1/{allocation}:approve", {}, gateway)
+    _done(
+        Console(),
+        tr(
+            "{allocation}: approved, {amount} 元",
+            allocation=found["name"],
+            amount=_money(found.get("amount")),
+        ).render(),
+    )
+
+
+@app.command("disburse")
+def disburse(
+    town: Town,
+    period: Period,
+    leg: Annotated[str, typer.Option(help="city-to-town or town-to-station.")],
+    amount: Amount,
+    request_id: RequestId,
+    gateway: login.GatewayOption = None,
+) -> None:
+    """Pay part of the approved allocation on, as one balanced posting (rule F1)."""
+    if leg not in LEGS:
+        raise typer.BadParameter("city-to-town, town-to-station", param_hint="--leg")
+    body = {"leg": LEGS[leg], "amount": {"fen": _fen(amount)}, "requestId": request_id}
+    found = _send("POST", f"/v1/{_town(town)}/periods/{period}/disbursements", body, gateway)
+    _done(Console(), tr("posted {posting}", posting=found["name"]).render())
+
+
+@app.command("return")
+def give_back(
+    town: Town,
+    period: Period,
+    account: Annotated[str, typer.Option(help="town or station.")],
+    amount: Amount,
+    request_id: RequestId,
+    reason: Annotated[str, typer.Option(help="Why.")] = "",
+    gateway: login.GatewayOption = None,
+) -> None:
+    """Return what is unspent to the city, as an explicit entry (rule F4)."""
+    if account not in ACCOUNTS:
+        raise typer.BadParameter("town, station", param_hint="--account")
+    body = {
+        "account": ACCOUNTS[account],
+        "amount": {"fen": _fen(amount)},
+        "requestId": request_id,
+        "reason": reason,
+    }
+    found = _send("POST", f"/v1/{_town(town)}/periods/{period}/returns", body, gateway)
+    _done(Console(), tr("posted {posting}", posting=found["name"]).render())
+
+
+@app.command("show")
+def show(town: Town, period: Period, gateway: login.GatewayOption = None) -> None:
+    """A period's state and balances (rules F1, F4)."""
+    found = _send("GET", f"/v1/{_town(town)}/periods/{period}", None, gateway)
+    state = str(found.get("state", "")).removeprefix("PERIOD_STATE_").lower()
+    _done(
+        Console(),
+        tr(
+            "{period}: {state}; allocated {allocated} 元, town holds {town} 元, "
+            "station holds {station} 元, spent {spent} 元, returned {returned} 元",
+            period=found["name"],
+            state=state,
+            allocated=_money(found.get("allocated")),
+            town=_money(found.get("townBalance")),
+            station=_money(found.get("stationBalance")),
+            spent=_money(found.get("spent")),
+            returned=_money(found.get("returned")),
+        ).render(),
+    )

@@ -56,7 +56,27 @@ def _gateway(request: httpx.Request) -> httpx.Response:
     if path == "/v1/towns/a/periods/2026H1/statement":
         text = json.dumps(BODY, sort_keys=True)
         return httpx.Response(200, json={"canonicalJson": text, "statementHash": "cd" * 32})
+    if path == "/v1/towns/-/periods/2026H1/allocations:compute":
+        return httpx.Response(
+            200,
+            json={
+                "allocations": [
+                    {
+                        "name": "towns/a/periods/2026H1/allocations/1",
+                        "amount": {"fen": "2982000"},
+                        "unassessedPersonMonths": 1,
+                        "warnings": ["below the floor"],
+                    }
+                ]
+            },
+        )
+    if path == "/v1/towns/a/periods/2026H1/disbursements":
+        SENT.append(json.loads(request.content))
+        return httpx.Response(200, json={"name": "towns/a/periods/2026H1/postings/1"})
     return httpx.Response(404, json={"error": {"message": "not here"}})
+
+
+SENT: list[dict[str, object]] = []
 
 
 @pytest.fixture(autouse=True)
@@ -129,3 +149,30 @@ def test_close_speaks_english_with_the_global_lang_option() -> None:
     )
     assert result.exit_code == 1
     assert "towns/b 2026H1: refused [F4]: " in result.output
+
+
+def test_allocate_prints_each_towns_draft_with_what_is_not_assessed() -> None:
+    result = CliRunner().invoke(app, ["finance", "allocate", "--period", "2026H1"])
+    assert result.exit_code == 0, result.output
+    assert "towns/a/periods/2026H1/allocations/1：29820.00 元（未评估 1 人月）" in result.output
+    assert "below the floor" in result.output
+
+
+def test_disburse_sends_yuan_as_whole_fen_and_refuses_a_fraction_of_a_fen() -> None:
+    args = [
+        "finance",
+        "disburse",
+        "--town",
+        "a",
+        "--period",
+        "2026H1",
+        "--leg",
+        "city-to-town",
+        "--request-id",
+        "d-1",
+        "--amount",
+    ]
+    assert CliRunner().invoke(app, [*args, "1234.56"]).exit_code == 0
+    assert SENT[-1]["amount"] == {"fen": "123456"}
+    refused = CliRunner().invoke(app, [*args, "0.005"])
+    assert refused.exit_code == 2 and len(SENT) == 1
