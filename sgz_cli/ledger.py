@@ -192,11 +192,20 @@ class Directory:
     """Persons, villages and workers the rows name: the town's, fetched once in pages (memory
     grows with the town's persons, never with the ledger), anyone else asked for one by one."""
 
-    def __init__(self, gateway: Gateway, town: str, first: dt.date, last: dt.date, reveal: bool):
+    def __init__(
+        self,
+        gateway: Gateway,
+        town: str,
+        first: dt.date,
+        last: dt.date,
+        reveal: bool,
+        purpose: str = ID_PURPOSE,
+    ):
         self.gateway = gateway
         self.town = town
         self.first, self.last = first, last
         self.reveal = reveal
+        self.purpose = purpose
         self.persons: dict[str, Person] = {}
         self.villages: dict[str, str] = {}
         self.workers: dict[str, str] = {}
@@ -220,7 +229,7 @@ class Directory:
         if self.reveal:
             try:
                 number = self.gateway.call(
-                    "POST", f"/v1/{found['name']}:revealIdNumber", {"purpose": ID_PURPOSE}
+                    "POST", f"/v1/{found['name']}:revealIdNumber", {"purpose": self.purpose}
                 )["idNumber"]
             except GatewayError as exc:
                 if "PERMISSION_DENIED" not in str(exc):
@@ -405,16 +414,18 @@ def export_ledger(
     last: dt.date,
     output: Path,
     *,
-    reveal: bool = True,
+    reveal: bool = False,
+    purpose: str = ID_PURPOSE,
 ) -> Summary:
     """Writes the town's entries of first..last (CST, both included) to output, in sequence
     order, page by page in XlsxWriter's constant-memory mode, then a sheet with the chain's
-    verification so the printed book can be checked against the system later."""
+    verification so the printed book can be checked against the system later. ID numbers are
+    masked unless `reveal` (each number read with `purpose`, audited by the roster)."""
     import xlsxwriter
 
     gateway = Gateway(client)
     verification = gateway.call("GET", f"/v1/{town}:verifyLedger")
-    directory = Directory(gateway, town, first, last, reveal)
+    directory = Directory(gateway, town, first, last, reveal, purpose)
     directory.load()
     book = xlsxwriter.Workbook(str(output), {"constant_memory": True})
     try:
@@ -493,8 +504,9 @@ def _day(text: str, option: str) -> dt.date:
     "export",
     help=tr(
         "Write a town's work ledger for a period as xlsx, with the towns' columns and a 校验 "
-        "sheet to check the printed book against the system. ID numbers are masked unless the "
-        "caller's role may read them (each read is audited by the roster)."
+        "sheet to check the printed book against the system. ID numbers are masked unless "
+        "--reveal-id-numbers with a --purpose, for a role that may read them (each read is "
+        "audited by the roster)."
     ).render(),
 )
 def export(
@@ -513,15 +525,32 @@ def export(
             help=tr("The gateway's URL (default: the local one).").render(),
         ),
     ] = None,
-    mask_id_numbers: Annotated[
+    reveal_id_numbers: Annotated[
         bool,
-        typer.Option(help=tr("Mask ID numbers even when your role may read them.").render()),
+        typer.Option(
+            help=tr(
+                "Write full ID numbers instead of masked ones (needs --purpose and a role that "
+                "may read them)."
+            ).render()
+        ),
     ] = False,
+    purpose: Annotated[
+        str,
+        typer.Option(
+            help=tr(
+                "Why the full ID numbers are needed; kept in the roster's audit trail."
+            ).render()
+        ),
+    ] = "",
 ) -> None:
     console = Console()
     first, last = _day(start, "--from"), _day(end, "--to")
     if last < first:
         raise typer.BadParameter(tr("must not be before --from").render(), param_hint="--to")
+    if reveal_id_numbers and not purpose.strip():
+        raise typer.BadParameter(
+            tr("say why the full ID numbers are needed").render(), param_hint="--purpose"
+        )
     if not town.startswith("towns/"):
         town = f"towns/{town}"
     url = gateway or health.gateway_url(settings().host, settings().gateway_port)
@@ -532,7 +561,9 @@ def export(
             auth=TokenAuth(),
             headers={"Accept-Language": current_locale()},
         ) as client:
-            summary = export_ledger(client, town, first, last, output, reveal=not mask_id_numbers)
+            summary = export_ledger(
+                client, town, first, last, output, reveal=reveal_id_numbers, purpose=purpose.strip()
+            )
     except GatewayError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None

@@ -206,7 +206,9 @@ def test_a_weeks_ledger_is_exported_cell_by_cell_through_the_gateway_v7(
     _visit(stack, stack.persons[1], _at(1, 10))
     out = tmp_path / "台账.xlsx"
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
-        summary = export_ledger(client, TOWN, WEEK.monday, WEEK.sunday, out)
+        summary = export_ledger(
+            client, TOWN, WEEK.monday, WEEK.sunday, out, reveal=True, purpose="年度核查"
+        )
     assert summary.rows == 4 and summary.ids_revealed
     rows = list(openpyxl.load_workbook(out)["工作台账"].iter_rows(values_only=True))
     assert rows[0] == (*COLUMNS, *TRACE_COLUMNS)

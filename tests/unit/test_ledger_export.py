@@ -204,7 +204,9 @@ def _export(
     gateway = FakeGateway(uow, may_reveal=may_reveal)
     out = tmp_path / "ledger.xlsx"
     with httpx.Client(transport=httpx.MockTransport(gateway), base_url="http://gw") as client:
-        summary = export_ledger(client, TOWN, MONDAY, MONDAY + dt.timedelta(days=6), out)
+        summary = export_ledger(
+            client, TOWN, MONDAY, MONDAY + dt.timedelta(days=6), out, reveal=True, purpose="核对"
+        )
     assert summary.rows == 7
     book = openpyxl.load_workbook(out)
     rows = list(book["工作台账"].iter_rows(values_only=True))
