@@ -12,15 +12,18 @@ from sgz_runtime.identity import Caller, Role, ScopeLevel
 
 Clock = Callable[[], datetime]
 
-#: Who records workers, contracts, certificates, training and decisions.
-WRITERS = (Role.HR, Role.TOWN_HEAD, Role.STATION_CHIEF, Role.CITY_CIVIL_AFFAIRS)
+#: Who records employment, contracts, certificates, training and decisions: the town's people,
+#: as the protos' access options say (the gateway enforces those; this is the service's own).
+WRITERS = (Role.HR, Role.TOWN_HEAD, Role.STATION_CHIEF)
+#: Who runs recruitment rounds.
+RECRUITERS = (Role.HR, Role.TOWN_HEAD)
 
 #: `towns/-` in a parent: every town the caller sees (AIP-159).
 ALL_TOWNS = "towns/-"
 
 
-def require_writer(caller: Caller, town: str) -> None:
-    caller.require_role(*WRITERS)
+def require_writer(caller: Caller, town: str, roles: tuple[Role, ...] = WRITERS) -> None:
+    caller.require_role(*roles)
     caller.require_town(town)
 
 

@@ -101,7 +101,7 @@ def create_round(
 ) -> RoundView:
     names.parse("parent", cmd.town, "towns")
     names.check_id("recruitment_round_id", cmd.round_id)
-    common.require_writer(caller, cmd.town)
+    common.require_writer(caller, cmd.town, common.RECRUITERS)
     if cmd.posts < 1:
         raise InvalidArgument.field("recruitment_round.posts", tr("must be at least 1"), rule="H3")
     if not cmd.applicants:
@@ -162,7 +162,7 @@ def accept_offer(
     """The offered applicant becomes a worker from start_date with a first contract of the
     policy's term (3 years, H6) and at most art. 19's probation; all in one transaction."""
     town, round_id = _parse_round(cmd.round)
-    common.require_writer(caller, town)
+    common.require_writer(caller, town, common.RECRUITERS)
     now = clock()
     with uow:
         row = uow.rounds.get(town, round_id)

@@ -21,7 +21,11 @@ from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
 from hr_svc.app import build as build_hr
 from roster_svc.app import build as build_roster
 from sgz_runtime import status
-from tests.conftest import CITY
+from sgz_runtime.identity import Role, ScopeLevel
+from tests.conftest import CITY, as_caller
+
+#: The town's HR (镇人事), who records contracts, certificates, training and decisions.
+TOWN_HR = as_caller(role=Role.HR, level=ScopeLevel.TOWN, scope="towns/chengdong")
 
 
 def _d(y: int, m: int, d: int) -> date_pb2.Date:
@@ -105,7 +109,7 @@ def _worker(
                 display_name="王芳", town="towns/chengdong", role=role, start_date=start
             )
         ),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     return str(made.name)
 
@@ -127,20 +131,20 @@ def test_h1_h2_staffing_of_19_villages_needs_4_and_the_chief_is_not_counted(stac
     _worker(hr, _d(2024, 1, 1), pb.WORKER_ROLE_STATION_CHIEF)
     hr.EndEmployment(
         pb.EndEmploymentRequest(name=leaver, end_date=_d(2025, 9, 30), reason="辞职"),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     got = hr.GetTownStaffing(
         pb.GetTownStaffingRequest(name="towns/chengdong/staffing", on=_d(2026, 3, 1)),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     assert (got.villages, got.required, got.active, got.shortfall) == (19, 4, 3, 1)
     assert got.since == _d(2025, 10, 1) and got.has_chief
     before = hr.GetTownStaffing(
         pb.GetTownStaffingRequest(name="towns/chengdong/staffing", on=_d(2025, 9, 30)),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     assert (before.active, before.shortfall, before.HasField("since")) == (4, 0, False)
-    city = hr.ListTownStaffing(pb.ListTownStaffingRequest(on=_d(2026, 3, 1)), metadata=CITY)
+    city = hr.ListTownStaffing(pb.ListTownStaffingRequest(on=_d(2026, 3, 1)), metadata=TOWN_HR)
     assert [(s.town, s.shortfall) for s in city.town_staffing] == [("towns/chengdong", 1)]
 
 
@@ -157,7 +161,7 @@ def test_h5_a_second_chief_is_refused(stack: Stack) -> None:
     with pytest.raises(grpc.RpcError) as info:
         _worker(stack.hr, _d(2026, 1, 1), pb.WORKER_ROLE_STATION_CHIEF)
     assert _refusal(info) == (grpc.StatusCode.FAILED_PRECONDITION, "H5")
-    listed = stack.hr.ListWorkers(pb.ListWorkersRequest(town="towns/chengdong"), metadata=CITY)
+    listed = stack.hr.ListWorkers(pb.ListWorkersRequest(town="towns/chengdong"), metadata=TOWN_HR)
     assert len(listed.workers) == 1
 
 
@@ -180,7 +184,7 @@ def test_bad_input_is_refused_naming_the_rule_and_nothing_written(stack: Stack) 
         # H6: a 7-month probation on a 3-year contract
         lambda: hr.CreateContract(
             pb.CreateContractRequest(parent=worker, contract=_contract(_d(2023, 7, 1), None, 7)),
-            metadata=CITY,
+            metadata=TOWN_HR,
         ),
         # H7: a certificate dated in the future
         lambda: hr.CreateCertificate(
@@ -190,7 +194,7 @@ def test_bad_input_is_refused_naming_the_rule_and_nothing_written(stack: Stack) 
                     level=pb.CERTIFICATE_LEVEL_JUNIOR, number="A1", obtained_date=_d(2099, 1, 1)
                 ),
             ),
-            metadata=CITY,
+            metadata=TOWN_HR,
         ),
         # H9: negative and absurd hours
         lambda: hr.CreateTrainingRecord(
@@ -203,7 +207,7 @@ def test_bad_input_is_refused_naming_the_rule_and_nothing_written(stack: Stack) 
                     date=_d(2025, 5, 1),
                 ),
             ),
-            metadata=CITY,
+            metadata=TOWN_HR,
         ),
         lambda: hr.CreateTrainingRecord(
             pb.CreateTrainingRecordRequest(
@@ -215,7 +219,7 @@ def test_bad_input_is_refused_naming_the_rule_and_nothing_written(stack: Stack) 
                     date=_d(2025, 5, 1),
                 ),
             ),
-            metadata=CITY,
+            metadata=TOWN_HR,
         ),
     ]
     rules = []
@@ -229,9 +233,9 @@ def test_bad_input_is_refused_naming_the_rule_and_nothing_written(stack: Stack) 
         (grpc.StatusCode.INVALID_ARGUMENT, "H9"),
         (grpc.StatusCode.INVALID_ARGUMENT, "H9"),
     ]
-    assert not hr.ListContracts(pb.ListContractsRequest(parent=worker), metadata=CITY).contracts
+    assert not hr.ListContracts(pb.ListContractsRequest(parent=worker), metadata=TOWN_HR).contracts
     hours = hr.ListTrainingHours(
-        pb.ListTrainingHoursRequest(parent="towns/chengdong", year=2025), metadata=CITY
+        pb.ListTrainingHoursRequest(parent="towns/chengdong", year=2025), metadata=TOWN_HR
     )
     assert [(h.worker, h.tenth_hours, h.short_tenth_hours) for h in hours.training_hours] == [
         (worker, 0, 300)
@@ -240,7 +244,7 @@ def test_bad_input_is_refused_naming_the_rule_and_nothing_written(stack: Stack) 
     # H6: a first contract defaults to 3 years; an overlapping one is refused.
     first = hr.CreateContract(
         pb.CreateContractRequest(parent=worker, contract=_contract(_d(2023, 7, 1), None, 6)),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     assert first.end_date == _d(2026, 6, 30) and first.consecutive_fixed_terms == 1
     with pytest.raises(grpc.RpcError) as info:
@@ -248,7 +252,7 @@ def test_bad_input_is_refused_naming_the_rule_and_nothing_written(stack: Stack) 
             pb.CreateContractRequest(
                 parent=worker, contract=_contract(_d(2026, 6, 30), _d(2029, 6, 30))
             ),
-            metadata=CITY,
+            metadata=TOWN_HR,
         )
     assert _refusal(info) == (grpc.StatusCode.FAILED_PRECONDITION, "H6")
     # H6: probation on a renewal.
@@ -257,10 +261,10 @@ def test_bad_input_is_refused_naming_the_rule_and_nothing_written(stack: Stack) 
             pb.CreateContractRequest(
                 parent=worker, contract=_contract(_d(2026, 7, 1), _d(2029, 6, 30), 1)
             ),
-            metadata=CITY,
+            metadata=TOWN_HR,
         )
     assert _refusal(info) == (grpc.StatusCode.INVALID_ARGUMENT, "H6")
-    listed = hr.ListContracts(pb.ListContractsRequest(parent=worker), metadata=CITY)
+    listed = hr.ListContracts(pb.ListContractsRequest(parent=worker), metadata=TOWN_HR)
     assert [c.name for c in listed.contracts] == [first.name]
 
 
@@ -273,7 +277,7 @@ def test_h7_renewal_report_decision_and_pay_terms(stack: Stack) -> None:
     for w in (certified, uncertified, unassessed):
         contracts[w] = hr.CreateContract(
             pb.CreateContractRequest(parent=w, contract=_contract(_d(2023, 7, 1), None, 6)),
-            metadata=CITY,
+            metadata=TOWN_HR,
         ).name
     for w, day in (
         (certified, _d(2026, 6, 30)),
@@ -287,7 +291,7 @@ def test_h7_renewal_report_decision_and_pay_terms(stack: Stack) -> None:
                     level=pb.CERTIFICATE_LEVEL_JUNIOR, number="A-" + w[-4:], obtained_date=day
                 ),
             ),
-            metadata=CITY,
+            metadata=TOWN_HR,
         )
     hr.CreateTrainingRecord(
         pb.CreateTrainingRecordRequest(
@@ -299,7 +303,7 @@ def test_h7_renewal_report_decision_and_pay_terms(stack: Stack) -> None:
                 date=_d(2025, 10, 12),
             ),
         ),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     stack.assessment.passed[(certified, 2025)] = True
     stack.assessment.passed[(uncertified, 2025)] = False
@@ -334,10 +338,12 @@ def test_h7_renewal_report_decision_and_pay_terms(stack: Stack) -> None:
             reason="考核合格，持证",
             new_end_date=_d(2029, 6, 30),
         ),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     assert decision.decided_by == "users/tester" and decision.new_contract
-    renewed = hr.ListContracts(pb.ListContractsRequest(parent=certified), metadata=CITY).contracts
+    renewed = hr.ListContracts(
+        pb.ListContractsRequest(parent=certified), metadata=TOWN_HR
+    ).contracts
     assert [
         (c.start_date, c.end_date, c.probation_months, c.consecutive_fixed_terms) for c in renewed
     ] == [
@@ -352,22 +358,22 @@ def test_h7_renewal_report_decision_and_pay_terms(stack: Stack) -> None:
                 reason="续签",
                 new_end_date=_d(2029, 6, 30),
             ),
-            metadata=CITY,
+            metadata=TOWN_HR,
         )
     assert _refusal(info) == (grpc.StatusCode.FAILED_PRECONDITION, "H7")
     ended = hr.DecideRenewal(
         pb.DecideRenewalRequest(
             contract=contracts[uncertified], outcome=pb.RENEWAL_OUTCOME_END, reason="未取得证书"
         ),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     assert ended.outcome == pb.RENEWAL_OUTCOME_END
-    assert hr.GetWorker(pb.GetWorkerRequest(name=uncertified), metadata=CITY).end_date == _d(
+    assert hr.GetWorker(pb.GetWorkerRequest(name=uncertified), metadata=TOWN_HR).end_date == _d(
         2026, 6, 30
     )
 
     terms = hr.ListPayTerms(
-        pb.ListPayTermsRequest(parent="towns/chengdong", period="2026H2"), metadata=CITY
+        pb.ListPayTermsRequest(parent="towns/chengdong", period="2026H2"), metadata=TOWN_HR
     )
     by_worker = {
         t.worker: (t.monthly_base.fen, t.months_employed, t.withholding_ratio_bp)
@@ -375,7 +381,7 @@ def test_h7_renewal_report_decision_and_pay_terms(stack: Stack) -> None:
     }
     assert by_worker == {certified: (450000, 6, 1000), unassessed: (450000, 6, 1000)}
     first_half = hr.ListPayTerms(
-        pb.ListPayTermsRequest(parent="towns/chengdong", period="2026H1"), metadata=CITY
+        pb.ListPayTermsRequest(parent="towns/chengdong", period="2026H1"), metadata=TOWN_HR
     )
     left = next(t for t in first_half.pay_terms if t.worker == uncertified)
     assert (left.months_employed, left.employed_to) == (6, _d(2026, 6, 30))
@@ -399,7 +405,7 @@ def test_dated_settings_round_trip_and_a_town_ratio_reaches_pay_terms(stack: Sta
         metadata=CITY,
     )  # fmt: skip
     assert made.name == "hrPolicies/v2"
-    listed = hr.ListHrPolicies(pb.ListHrPoliciesRequest(), metadata=CITY).hr_policies
+    listed = hr.ListHrPolicies(pb.ListHrPoliciesRequest(), metadata=TOWN_HR).hr_policies
     got = [
         (p.name, p.training_tenth_hours_per_year, p.employer_rates_bp["housing_fund"])
         for p in listed
@@ -415,11 +421,11 @@ def test_dated_settings_round_trip_and_a_town_ratio_reaches_pay_terms(stack: Sta
     worker = _worker(hr, _d(2098, 1, 1))
     hr.CreateContract(
         pb.CreateContractRequest(parent=worker, contract=_contract(_d(2098, 1, 1))),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     ratios = {
         period: hr.ListPayTerms(
-            pb.ListPayTermsRequest(parent="towns/chengdong", period=period), metadata=CITY
+            pb.ListPayTermsRequest(parent="towns/chengdong", period=period), metadata=TOWN_HR
         ).pay_terms[0]
         for period in ("2098", "2099H1", "2099H2")
     }
@@ -450,7 +456,7 @@ def test_h3_h4_a_round_is_ranked_stored_and_an_offer_accepted(stack: Stack) -> N
                 round_date=_d(2026, 6, 15), posts=2, applicants=applicants
             ),
         ),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )
     ranking = [(r.applicant_id, r.tier, r.combined_score, r.offered) for r in made.ranking]
     assert ranking == [
@@ -463,12 +469,12 @@ def test_h3_h4_a_round_is_ranked_stored_and_an_offer_accepted(stack: Stack) -> N
             name=made.name, applicant_id="A02", start_date=_d(2026, 7, 1),
             monthly_base=types_pb2.Money(fen=420000), probation_months=6,
         ),
-        metadata=CITY,
+        metadata=TOWN_HR,
     )  # fmt: skip
-    again = hr.GetRecruitmentRound(pb.GetRecruitmentRoundRequest(name=made.name), metadata=CITY)
+    again = hr.GetRecruitmentRound(pb.GetRecruitmentRoundRequest(name=made.name), metadata=TOWN_HR)
     assert [r.worker for r in again.ranking] == ["", worker.name, ""]
     (contract,) = hr.ListContracts(
-        pb.ListContractsRequest(parent=worker.name), metadata=CITY
+        pb.ListContractsRequest(parent=worker.name), metadata=TOWN_HR
     ).contracts
     assert (contract.start_date, contract.end_date, contract.probation_months) == (
         _d(2026, 7, 1), _d(2029, 6, 30), 6
@@ -490,12 +496,12 @@ def test_h3_h4_a_round_is_ranked_stored_and_an_offer_accepted(stack: Stack) -> N
                     round_date=_d(2027, 6, 15), posts=1, applicants=[*applicants, bad]
                 ),
             ),
-            metadata=CITY,
+            metadata=TOWN_HR,
         )
     assert _refusal(info) == (grpc.StatusCode.INVALID_ARGUMENT, "H3")
     with pytest.raises(grpc.RpcError) as info:
         hr.GetRecruitmentRound(
             pb.GetRecruitmentRoundRequest(name="towns/chengdong/recruitmentRounds/r2027"),
-            metadata=CITY,
+            metadata=TOWN_HR,
         )
     assert info.value.code() == grpc.StatusCode.NOT_FOUND

@@ -89,7 +89,7 @@ def test_h5_a_new_chief_may_start_the_day_after_the_old_one_left() -> None:
     workers.end_employment(
         commands.EndEmployment(worker=old.name, last_day=date(2026, 2, 28), reason="调任"),
         uow,
-        caller=CITY,
+        caller=CHENGDONG_HEAD,
         clock=lambda: NOW,
     )
     with pytest.raises(FailedPrecondition):
@@ -104,7 +104,7 @@ def test_h2_leaving_appends_to_the_history_and_keeps_what_was_there() -> None:
     ended = workers.end_employment(
         commands.EndEmployment(worker=worker.name, last_day=date(2026, 1, 31), reason="辞职"),
         uow,
-        caller=CITY,
+        caller=CHENGDONG_HEAD,
         clock=lambda: NOW,
     )
     assert [(e.change, e.effective_date, e.reason) for e in ended.employment] == [
@@ -115,7 +115,7 @@ def test_h2_leaving_appends_to_the_history_and_keeps_what_was_there() -> None:
         workers.end_employment(
             commands.EndEmployment(worker=worker.name, last_day=date(2026, 2, 5), reason="辞职"),
             uow,
-            caller=CITY,
+            caller=CHENGDONG_HEAD,
         )
     assert info.value.rule == "H2"
 
@@ -162,7 +162,7 @@ def test_h2_listing_workers_employed_on_a_day_leaves_out_leavers_and_keeps_pagin
     workers.end_employment(
         commands.EndEmployment(worker=leaves.name, last_day=date(2025, 12, 31), reason="辞职"),
         uow,
-        caller=CITY,
+        caller=CHENGDONG_HEAD,
         clock=lambda: NOW,
     )
     page, token = workers.list_workers(uow, CITY, "", 2, "", date(2026, 1, 1))
