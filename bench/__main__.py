@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "visits": "bench.visits",
     "roster_queries": "bench.roster_queries",
     "roster_import": "bench.roster_import",
+    "roster_export": "bench.roster_export",
     "assessment_pay": "bench.assessment_pay",
     "hr_renewals": "bench.hr_renewals",
     "finance_period": "bench.finance_period",

@@ -21,11 +21,13 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     and_,
     func,
     insert,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,7 @@ from roster_svc.adapters.person_repository import _care_at, _status_at, _worker_
 from roster_svc.domain.assessments import INDICATORS, Assessment
 from roster_svc.domain.persons import CareLevel, Facts, Person
 from roster_svc.domain.places import Town, Village
+from sgz_runtime.pii.resident_id import Gender
 
 _P = orm.persons.c
 _A = orm.assessments.c
@@ -86,11 +89,36 @@ class Correction:
 
 
 @dataclass(frozen=True)
+class LatestAssessment:
+    """The assessment in force, as plain values (an export reads tens of thousands)."""
+
+    id: str
+    assessor: str
+    assessment_date: dt.date
+    answers: tuple[bool, ...]  # in the order of INDICATORS
+    care_level: CareLevel | None
+
+
+@dataclass(frozen=True)
 class ExportRow:
-    person: Person
+    """One person of an export as plain values, not a session-tracked Person: building tens of
+    thousands of mapped objects costs more than the query. `address` and `phone` are as stored
+    (possibly sealed, `enc1:...`); the use case opens them in bulk."""
+
+    id: str
+    town_id: str
+    village_id: str
+    display_name: str
+    id_cipher: str
+    id_masked: str
+    gender: Gender
+    birth_date: dt.date
+    address: str
+    phone: str
+    version: int
     facts: Facts
     village_display_name: str
-    latest: Assessment | None
+    latest: LatestAssessment | None
 
 
 class OfficeQueries(Protocol):
@@ -113,10 +141,6 @@ class OfficeQueries(Protocol):
 def _like(query: str) -> str:
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def _assessment(values: Sequence[Any]) -> Assessment:
-    return Assessment(*values)
 
 
 _ASSESSMENT_COLUMNS = [_A.id, _A.person_id, _A.assessor, _A.assessment_date]
@@ -168,11 +192,20 @@ class SqlOfficeQueries:
         where = self._where(scope, day)
         if after is not None:
             where.append(_P.id > after)
-        # Plain rows, not ORM objects: an export reads tens of thousands of them.
-        columns = [c for c in orm.persons.c]
+        # Sealed columns read as stored (type_coerce skips their one-at-a-time decryption).
         statement = (
             select(
-                *columns,
+                _P.id,
+                _P.town_id,
+                _P.village_id,
+                _P.display_name,
+                _P.id_cipher,
+                _P.id_masked,
+                _P.gender,
+                _P.birth_date,
+                type_coerce(_P.address, Text).label("address"),
+                type_coerce(_P.phone, Text).label("phone"),
+                _P.version,
                 _status_at(day).label("fact_status"),
                 _care_at(day).label("fact_care"),
                 _worker_at(day).label("fact_worker"),
@@ -185,14 +218,29 @@ class SqlOfficeQueries:
         )
         rows = self.session.execute(statement).all()
         latest = self._latest_assessments([r.id for r in rows], day)
-        found: list[ExportRow] = []
-        for r in rows:
-            person = Person(**{c.name: getattr(r, c.name) for c in columns})
-            facts = Facts(r.fact_status, r.fact_care, r.fact_worker or "")
-            found.append(ExportRow(person, facts, r.village_display_name, latest.get(r.id)))
-        return found
+        return [
+            ExportRow(
+                r.id,
+                r.town_id,
+                r.village_id,
+                r.display_name,
+                r.id_cipher,
+                r.id_masked,
+                r.gender,
+                r.birth_date,
+                r.address or "",
+                r.phone or "",
+                r.version,
+                Facts(r.fact_status, r.fact_care, r.fact_worker or ""),
+                r.village_display_name,
+                latest.get(r.id),
+            )
+            for r in rows
+        ]
 
-    def _latest_assessments(self, person_ids: Sequence[str], day: dt.date) -> dict[str, Assessment]:
+    def _latest_assessments(
+        self, person_ids: Sequence[str], day: dt.date
+    ) -> dict[str, LatestAssessment]:
         if not person_ids:
             return {}
         statement = (
@@ -201,7 +249,16 @@ class SqlOfficeQueries:
             .order_by(_A.person_id, _A.assessment_date)
         )
         # Ordered by date: the last one of each person wins.
-        return {row.person_id: _assessment(row) for row in self.session.execute(statement)}
+        return {
+            row.person_id: LatestAssessment(
+                row.id,
+                row.assessor,
+                row.assessment_date,
+                tuple(bool(getattr(row, i)) for i in INDICATORS),
+                row.care_level,
+            )
+            for row in self.session.execute(statement)
+        }
 
     def count(self, scope: Scope, day: dt.date) -> int:
         statement = select(func.count()).select_from(orm.persons).where(*self._where(scope, day))

@@ -4,18 +4,28 @@ use case, proto out. A mixin of the RosterService servicer; `configure_office` w
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable
 
 import grpc
+from google.type import date_pb2
 from sgz.roster.v1 import roster_pb2 as pb
 
 from roster_svc.adapters.office_queries import Correction
 from roster_svc.domain.assessments import INDICATORS, Assessment
+from roster_svc.domain.persons import PersonStatus
 from roster_svc.domain.places import TownKind, VillageKind
 from roster_svc.entrypoints import convert
 from roster_svc.service_layer import office, place_import
-from roster_svc.service_layer.office import ExportAudit, LoggedExportAudit, OfficeUnitOfWork
+from roster_svc.service_layer.office import (
+    BulkOpener,
+    ExportAudit,
+    LoggedExportAudit,
+    OfficeUnitOfWork,
+    OneByOne,
+)
 from roster_svc.service_layer.office_commands import (
     BatchGetPersons,
     CorrectAssessment,
@@ -25,13 +35,14 @@ from roster_svc.service_layer.office_commands import (
     SearchPersons,
     UpdateTown,
 )
-from roster_svc.service_layer.persons import PersonView
 from sgz_runtime.china_time import today as china_today
 from sgz_runtime.errors import FieldViolation, InvalidArgument
 from sgz_runtime.i18n import tr
 from sgz_runtime.identity import current_caller
+from sgz_runtime.pii import resident_id
+from sgz_runtime.pii.resident_id import Gender
 from sgz_runtime.pii.vault import IdVault
-from sgz_runtime.proto_values import date_from_pb, timestamp_to_pb
+from sgz_runtime.proto_values import date_from_pb, date_to_pb, timestamp_to_pb
 
 _TOWN_KINDS = {
     pb.TOWN_KIND_TOWN: TownKind.TOWN,
@@ -162,19 +173,107 @@ def places_result_to_pb(result: place_import.PlacesResult) -> pb.ImportPlacesRes
     )
 
 
-def export_page_to_pb(page: office.ExportPage) -> pb.ExportPersonsResponse:
-    persons = []
-    for row, number in page.rows:
-        exported = pb.ExportedPerson(
-            person=convert.person_to_pb(PersonView(row.person, row.facts)),
-            id_number=number,
-            village_display_name=row.village_display_name,
+_GENDERS = {Gender.MALE: pb.GENDER_MALE, Gender.FEMALE: pb.GENDER_FEMALE}
+_STATUSES = {
+    PersonStatus.DISPERSED: pb.PERSON_STATUS_DISPERSED,
+    PersonStatus.IN_INSTITUTION: pb.PERSON_STATUS_IN_INSTITUTION,
+    PersonStatus.HOSPITALISED: pb.PERSON_STATUS_HOSPITALISED,
+    PersonStatus.DECEASED: pb.PERSON_STATUS_DECEASED,
+    PersonStatus.EXITED: pb.PERSON_STATUS_EXITED,
+}
+_INDICATOR_FIELDS = tuple(INDICATORS)
+
+
+def exported_to_pb(found: office.ExportedPerson) -> pb.ExportedPerson:
+    """One exported person, as GetPerson shows them (the same mask, warnings and birth year as
+    convert.person_to_pb) with the full number when revealed; built from plain values."""
+    r = found.row
+    person = pb.Person(
+        name=f"persons/{r.id}",
+        display_name=r.display_name,
+        id_number_masked=resident_id.mask(r.id_masked),
+        id_number_warnings=list(resident_id.masked_warnings(r.id_masked)),
+        gender=_GENDERS[r.gender],
+        birth_date=date_pb2.Date(year=r.birth_date.year),
+        town=f"towns/{r.town_id}",
+        village=f"towns/{r.town_id}/villages/{r.village_id}",
+        address=found.address,
+        phone=found.phone,
+        status=_STATUSES.get(r.facts.status, pb.PERSON_STATUS_UNSPECIFIED)
+        if r.facts.status
+        else pb.PERSON_STATUS_UNSPECIFIED,
+        care_level=convert.care_level_to_pb(r.facts.care_level),
+        worker=r.facts.worker,
+        etag=str(r.version),
+    )
+    exported = pb.ExportedPerson(
+        person=person, id_number=found.id_number, village_display_name=r.village_display_name
+    )
+    latest = r.latest
+    if latest is not None:
+        answers = {
+            f: pb.INDICATOR_ANSWER_ABLE if able else pb.INDICATOR_ANSWER_UNABLE
+            for f, able in zip(_INDICATOR_FIELDS, latest.answers, strict=True)
+        }
+        exported.latest_assessment.CopyFrom(
+            pb.Assessment(
+                name=f"persons/{r.id}/assessments/{latest.id}",
+                assessor=latest.assessor,
+                assessment_date=date_to_pb(latest.assessment_date),
+                care_level=convert.care_level_to_pb(latest.care_level),
+                **answers,  # type: ignore[arg-type]
+            )
         )
-        if row.latest is not None:
-            exported.latest_assessment.CopyFrom(convert.assessment_to_pb(row.latest))
-        persons.append(exported)
+    return exported
+
+
+#: The roster file's columns (sgz_cli/roster_files.py), in the order a table export writes.
+TABLE_HEADER = (
+    "姓名", "身份证号", "村（社区）", "地址", "联系电话",
+    "自主吃饭", "自主穿衣", "自主上下床", "自主如厕", "室内自主行走", "自主洗澡",
+    "评估机构", "评估日期",
+)  # fmt: skip
+
+
+def export_table(page: office.ExportPage) -> str:
+    """The page as CSV in the roster file's columns (the import reads it back as it is)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TABLE_HEADER)
+    blank = ("",) * 8
+    for p in page.rows:
+        r = p.row
+        latest = r.latest
+        tail = (
+            (*("是" if a else "否" for a in latest.answers), latest.assessor,
+             latest.assessment_date.isoformat())
+            if latest is not None
+            else blank
+        )  # fmt: skip
+        writer.writerow(
+            (
+                r.display_name,
+                p.id_number or resident_id.mask(r.id_masked),
+                r.village_display_name,
+                p.address,
+                p.phone.removeprefix("+86"),
+                *tail,
+            )
+        )
+    return out.getvalue()
+
+
+def export_page_to_pb(page: office.ExportPage, as_table: bool = False) -> pb.ExportPersonsResponse:
+    if as_table:
+        return pb.ExportPersonsResponse(
+            table_csv=export_table(page),
+            table_rows=len(page.rows),
+            next_page_token=page.next_page_token,
+            id_numbers_revealed=page.revealed,
+            total_size=page.total,
+        )
     return pb.ExportPersonsResponse(
-        persons=persons,
+        persons=[exported_to_pb(p) for p in page.rows],
         next_page_token=page.next_page_token,
         id_numbers_revealed=page.revealed,
         total_size=page.total,
@@ -185,7 +284,7 @@ class OfficeMethods:
     """The town office's RPCs; `configure_office` must be called before serving."""
 
     _office_uow: Callable[[], OfficeUnitOfWork]
-    _office_vault: IdVault
+    _office_opener: BulkOpener
     _office_audit: ExportAudit
     _office_today: Callable[[], dt.date]
 
@@ -196,9 +295,12 @@ class OfficeMethods:
         *,
         audit: ExportAudit | None = None,
         today: Callable[[], dt.date] = china_today,
+        bulk: BulkOpener | None = None,
     ) -> None:
+        """bulk: opens an export page's sealed values at once (BulkFernet); the vault's
+        one-at-a-time reveal otherwise."""
         self._office_uow = uow
-        self._office_vault = vault
+        self._office_opener = bulk or OneByOne(vault)
         self._office_audit = audit or LoggedExportAudit()
         self._office_today = today
 
@@ -269,8 +371,8 @@ class OfficeMethods:
             cmd,
             self._office_uow(),
             caller=current_caller(),
-            vault=self._office_vault,
+            opener=self._office_opener,
             audit=self._office_audit,
             today=self._office_today(),
         )
-        return export_page_to_pb(page)
+        return export_page_to_pb(page, request.as_table)

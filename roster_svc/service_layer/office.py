@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -40,7 +41,7 @@ from sgz_runtime.errors import (
 )
 from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, Role, ScopeLevel
-from sgz_runtime.pii.vault import IdVault
+from sgz_runtime.pii.vault import SEALED_PREFIX, IdVault
 
 audit_log = logging.getLogger("sgz.audit")
 
@@ -356,12 +357,46 @@ def corrections_of(uow: OfficeUnitOfWork, assessment_ids: list[str]) -> dict[str
 # --- Export ---
 
 
+class BulkOpener(Protocol):
+    """Opens many sealed values at once (the ID numbers, addresses and phones of a page)."""
+
+    def decrypt_many(self, tokens: Sequence[str]) -> list[str]: ...
+
+
+class OneByOne:
+    """The vault's own reveal, one value at a time (when no bulk opener is wired)."""
+
+    def __init__(self, vault: IdVault):
+        self._vault = vault
+
+    def decrypt_many(self, tokens: Sequence[str]) -> list[str]:
+        return [self._vault.reveal(t) for t in tokens]
+
+
+@dataclass(frozen=True)
+class ExportedPerson:
+    row: ExportRow
+    id_number: str  # empty unless revealed
+    address: str
+    phone: str
+
+
 @dataclass(frozen=True)
 class ExportPage:
-    rows: list[tuple[ExportRow, str]]
+    rows: list[ExportedPerson]
     next_page_token: str
     revealed: bool
     total: int
+
+
+def _open_sealed(opener: BulkOpener, values: list[str]) -> list[str]:
+    """Sealed column values (`enc1:` + token) opened, in one batch; others as they are."""
+    sealed = [i for i, v in enumerate(values) if v.startswith(SEALED_PREFIX)]
+    opened = opener.decrypt_many([values[i][len(SEALED_PREFIX) :] for i in sealed])
+    out = list(values)
+    for i, text in zip(sealed, opened, strict=True):
+        out[i] = text
+    return out
 
 
 def export_persons(
@@ -369,7 +404,7 @@ def export_persons(
     uow: OfficeUnitOfWork,
     *,
     caller: Caller,
-    vault: IdVault,
+    opener: BulkOpener,
     audit: ExportAudit,
     today: dt.date,
 ) -> ExportPage:
@@ -410,6 +445,16 @@ def export_persons(
         audit.exported(caller, cmd.parent, purpose, total, cmd.reveal_id_numbers)
     more = len(found) > size
     found = found[:size]
-    rows = [(r, vault.reveal(r.person.id_cipher) if cmd.reveal_id_numbers else "") for r in found]
-    token = paging.next_token(found[-1].person.id if more else None, key)
+    numbers = (
+        opener.decrypt_many([r.id_cipher for r in found])
+        if cmd.reveal_id_numbers
+        else [""] * len(found)
+    )
+    addresses = _open_sealed(opener, [r.address for r in found])
+    phones = _open_sealed(opener, [r.phone for r in found])
+    rows = [
+        ExportedPerson(r, n, a, p)
+        for r, n, a, p in zip(found, numbers, addresses, phones, strict=True)
+    ]
+    token = paging.next_token(found[-1].id if more else None, key)
     return ExportPage(rows, token, cmd.reveal_id_numbers, total)

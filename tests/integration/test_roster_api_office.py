@@ -314,6 +314,24 @@ def test_a_roster_is_exported_page_by_page_and_audited_once(start_service: Any) 
     assert audited == [
         ("users/tester", "id_numbers_exported", "年度复核", "persons=3 id_numbers=full")
     ]
+    # A file export asks for the page as the roster file's columns, in one CSV text.
+    table = roster.ExportPersons(
+        pb.ExportPersonsRequest(
+            parent="towns/chengdong/villages/xinhua",
+            purpose="年度复核",
+            reveal_id_numbers=True,
+            as_table=True,
+        ),
+        metadata=CITY,
+    )
+    lines = table.table_csv.splitlines()
+    assert table.table_rows == 3 and not table.persons
+    assert lines[0] == (
+        "姓名,身份证号,村（社区）,地址,联系电话,自主吃饭,自主穿衣,自主上下床,自主如厕,"
+        "室内自主行走,自主洗澡,评估机构,评估日期"
+    )
+    assert f"人0,{ID_A},新华村,,,否,是,是,是,是,是,第三方评估中心,2025-06-01" in lines
+    assert f"人1,{ID_B},新华村,,,,,,,,,," in lines
     # A worker may not read full numbers; masked, they may export their own caseload.
     with pytest.raises(grpc.RpcError) as denied:
         page(who=WORKER)
