@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,6 +317,7 @@ def _record_visits(client: httpx.Client, city: DemoCity, now: dt.datetime) -> No
 def load_and_print(settings: Settings, url: str, console: Console) -> DemoCity | None:
     """Loads the demo city and prints its accounts; says so and goes on if it cannot."""
     console.print("Loading the demo city (sgz up --no-demo skips it) ...")
+    started = time.monotonic()
     try:
         city = load(settings, url)
     except Exception as exc:  # the stack runs on without the demo
@@ -326,7 +328,7 @@ def load_and_print(settings: Settings, url: str, console: Console) -> DemoCity |
     console.print(
         f"Demo city: {len(city.towns)} towns, {len(city.villages)} villages, "
         f"{len(city.workers)} workers, {len(city.persons)} persons, {city.visits} visits, "
-        f"{city.escalations} escalations.",
+        f"{city.escalations} escalations ({time.monotonic() - started:.1f} s).",
         soft_wrap=True,
     )
     console.print(

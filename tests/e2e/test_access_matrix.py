@@ -114,8 +114,9 @@ def test_the_demo_prints_one_account_per_role_and_each_can_log_in(demo: Demo) ->
     )
     assert len(demo.tokens) == 8
     log = demo.stack.log()
-    assert "2 towns, 12 villages, 6 workers, 40 persons" in log
+    assert "2 towns, 12 villages, 6 workers, 40 persons" in log, log
     assert (demo.stack.data_dir / "demo.state").read_text().strip() == "loaded"
+    print(f"sgz up with the demo city: accounts printed after {demo.loaded_after_s:.1f} s")
 
 
 def test_a_worker_sees_only_their_caseload(demo: Demo) -> None:
@@ -347,3 +348,80 @@ def test_a_scoped_role_gets_nothing_of_the_other_town(demo: Demo) -> None:
     print(f"other-town calls by scoped roles: {dict(counts)}, leaked: {len(leaks)}")
     assert not leaks, "\n".join(leaks)
     assert counts["tried"] > 0
+
+
+# --- schemathesis over the whole API as the city admin ----------------------------------------
+
+#: Bounds for CI: a few generated requests per operation, and a wall-clock budget for all.
+FUZZ_EXAMPLES = 3
+FUZZ_BUDGET_S = 150.0
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_break(demo: Demo) -> None:
+    """Every operation of /openapi.json, as the logged-in city admin, with requests generated
+    from the document: no 5xx, and every answer has the status and shape the document says.
+    Login, refresh and logout are left out: their failures count against the address's
+    failed-login limit (tested in tests/integration/test_accounts_login.py)."""
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import (
+        content_type_conformance,
+        not_a_server_error,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+    from schemathesis.core.result import Ok
+
+    with demo.client("city_civil_affairs") as admin:
+        document = _ok(admin.get("/openapi.json"))
+    schema = schemathesis.openapi.from_dict(document)
+    schema.config.update(base_url=demo.stack.url)
+    headers = {"Authorization": f"Bearer {demo.tokens['city_civil_affairs']}"}
+    statuses: Counter[int] = Counter()
+    failures: dict[str, str] = {}
+    results = list(schema.get_all_operations())
+    operations = [r.ok() for r in results if isinstance(r, Ok)]
+    assert len(operations) == len(results), "the OpenAPI document has operations it cannot read"
+    started = time.monotonic()
+    covered = 0
+    for operation in operations:
+        if operation.path.startswith("/v1/auth:"):
+            continue
+        if time.monotonic() - started > FUZZ_BUDGET_S:
+            break
+        covered += 1
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=FUZZ_EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,  # the same requests on every run: a failure is reproducible
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case: Any) -> None:
+            response = case.call(headers=headers, timeout=30)
+            statuses[response.status_code] += 1
+            case.validate_response(
+                response,
+                checks=[
+                    not_a_server_error,
+                    status_code_conformance,
+                    content_type_conformance,
+                    response_schema_conformance,
+                ],
+            )
+
+        try:
+            run()
+        except Exception as exc:  # every failing operation is listed, not only the first
+            failures[operation.label] = " | ".join(str(exc).splitlines()[:6])[:400]
+    took = time.monotonic() - started
+    print(
+        f"schemathesis: {covered} of {len(operations)} operations, {sum(statuses.values())} "
+        f"requests in {took:.0f} s, statuses {dict(sorted(statuses.items()))}, "
+        f"{len(failures)} failing"
+    )
+    assert covered > len(operations) // 2
+    assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
