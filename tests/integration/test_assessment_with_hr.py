@@ -35,6 +35,7 @@ from tests.unit.assessment_fakes import FakeExpenseSink, FakeVisitFacts
 
 TOWN = "towns/chengdong"
 CITY = tuple(CITY_LIST)
+HR = tuple(as_caller(role=Role.HR, level=ScopeLevel.TOWN, scope="towns/chengdong"))
 CHIEF = tuple(
     as_caller(role=Role.STATION_CHIEF, level=ScopeLevel.TOWN, scope=TOWN, subject="users/chief")
 )
@@ -134,7 +135,7 @@ def test_pay_run_reads_hr_pay_terms_and_hr_reads_a_failed_year(
                     monthly_base=types_pb2.Money(fen=450000),
                 ),
             ),
-            metadata=CITY,
+            metadata=HR,
         )
         workers.append(worker)
     good, poor = workers

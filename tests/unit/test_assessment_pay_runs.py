@@ -45,9 +45,7 @@ def _setup() -> tuple[FakeAssessmentUnitOfWork, FakeVisitFacts, FakePayTerms]:
     return FakeAssessmentUnitOfWork(FakeAssessmentRepository()), visits, hr
 
 
-def _draft(
-    uow: FakeAssessmentUnitOfWork, visits: FakeVisitFacts, hr: FakePayTerms
-) -> PayRun:
+def _draft(uow: FakeAssessmentUnitOfWork, visits: FakeVisitFacts, hr: FakePayTerms) -> PayRun:
     return pay_runs.compute_pay_run(
         commands.ComputePayRun(town=TOWN, period=H1), uow, visits, hr, caller=CHIEF, clock=clock
     )
