@@ -23,7 +23,7 @@ from finance_svc.service_layer import allocations, closing, commands, postings, 
 from finance_svc.service_layer.unit_of_work import FinanceUnitOfWork
 from sgz_runtime.chain import ChainKey
 from sgz_runtime.db import make_engine, migrate, session_factory
-from sgz_runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from sgz_runtime.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
 from sgz_runtime.i18n import use_locale
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 from sgz_runtime.money import Fen
@@ -452,3 +452,29 @@ def test_periods_are_listed_by_town_in_pages(uow: Callable[[], FinanceUnitOfWork
     assert [v.record.allocated for v in first + rest] == [Fen(2982000), Fen(404000)]
     seen_by_b, _ = closing.list_periods(uow(), caller=CHIEF_B, towns=None, period=None)
     assert [v.record.town for v in seen_by_b] == [B]
+
+
+def test_two_concurrent_disbursements_never_pay_beyond_the_allocation(
+    uow: Callable[[], FinanceUnitOfWork],
+) -> None:
+    """Rules F1, F3 under concurrency: the town's chain lock serializes the checks, so of two
+    requests each for the whole allocation, exactly one pays."""
+    import threading
+
+    allocate(uow)
+    outcomes: list[str] = []
+
+    def attempt(rid: str) -> None:
+        try:
+            pay(uow, B, Leg.CITY_TO_TOWN, 404000, rid)
+            outcomes.append("paid")
+        except (FailedPrecondition, Aborted) as refused:
+            outcomes.append(type(refused).__name__)
+
+    threads = [threading.Thread(target=attempt, args=(f"c-{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("paid") == 1 and len(outcomes) == 2
+    assert closing.get_period(uow(), caller=MAKER, town=B, period=H1).flows.received == Fen(404000)
