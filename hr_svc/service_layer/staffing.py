@@ -73,6 +73,8 @@ def list_town_staffing(
     on = cmd.on or china_time.today()
     query = {"on": on.isoformat(), "shortfall_only": str(cmd.shortfall_only)}
     page = paging.parse(cmd.page_size, cmd.page_token, query)
+    if page.after is not None and not page.after.startswith("towns/"):
+        raise InvalidArgument.field("page_token", "is not a token this method issued")
     towns = None if caller.scope_level is ScopeLevel.CITY else [common.own_town(caller)]
     counts = roster.village_counts(towns)
     ordered = sorted(t for t in counts if page.after is None or t > page.after)
@@ -88,6 +90,4 @@ def list_town_staffing(
             more = True
             break
         out.append((got, village_basis(counts[town])))
-    if page.after is not None and not page.after.startswith("towns/"):
-        raise InvalidArgument.field("page_token", "is not a token this method issued")
     return out, paging.next_token(out[-1][0].town if more and out else None, query)
