@@ -107,8 +107,8 @@ class _CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc,type-arg]
                 identity.CallContext(caller, token, request_id, started + budget), request_id
             )
             if isinstance(request, Message):
+                proto_values.check_bounds(request)  # sizes of every string and list, first
                 validation.check_required(request)
-                proto_values.check_bounds(request)  # sizes of every string and list
             return behaviour(request, context)
         except errors.DomainError as exc:
             rich = status.to_status(exc, service=self._service)
