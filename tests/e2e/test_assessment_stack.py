@@ -83,8 +83,9 @@ def test_pay_run_approved_through_the_gateway_posts_the_expense_once(
             json={"displayName": "新华村", "kind": "VILLAGE_KIND_VILLAGE"},
         )
     )["name"]
+    hr = _as(stack, _account(dev, stack.url, "hr", "town", town))
     worker = _ok(
-        dev.post(
+        hr.post(
             "/v1/workers",
             json={
                 "displayName": "王芳",
@@ -94,7 +95,6 @@ def test_pay_run_approved_through_the_gateway_posts_the_expense_once(
             },
         )
     )["name"]
-    hr = _as(stack, _account(dev, stack.url, "hr", "town", town))
     _ok(
         hr.post(
             f"/v1/{worker}/contracts",
