@@ -33,9 +33,13 @@ from roster_svc.service_layer.person_import import ImportOptions, ImportResult
 from roster_svc.service_layer.persons import PersonView
 from sgz_runtime import proto_values
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.i18n import tr
 from sgz_runtime.pii import resident_id
 from sgz_runtime.pii.resident_id import Gender
 from sgz_runtime.proto_values import date_from_pb, date_to_pb, required_date
+
+#: An enum field left unset or set outside its values.
+_CHOOSE_ONE = tr("set it to one of the values /openapi.json lists for this field")
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -55,7 +59,7 @@ def _enum(table: dict[K, V], value: K, field: str) -> V:
     try:
         return table[value]
     except KeyError:
-        raise InvalidArgument.field(field, "must be set to one of the listed values") from None
+        raise InvalidArgument.field(field, _CHOOSE_ONE) from None
 
 
 def town_from_pb(message: pb.Town, town_id: str) -> Town:
@@ -125,7 +129,11 @@ def update_fields(mask: FieldMask, allowed: set[str]) -> set[str]:
     if unknown:
         raise InvalidArgument.field(
             "update_mask",
-            f"cannot update {', '.join(sorted(unknown))}; updatable: {', '.join(sorted(allowed))}",
+            tr(
+                "cannot update {fields}: name only {allowed} in update_mask",
+                fields=", ".join(sorted(unknown)),
+                allowed=", ".join(sorted(allowed)),
+            ),
         )
     return paths or set(allowed)
 
@@ -160,7 +168,9 @@ _HAVE_STATES = {
 def station_from_pb(message: pb.Station) -> Station:
     parts = message.name.split("/")
     if len(parts) != 3 or parts[0] != "towns" or parts[2] != "station" or not parts[1]:
-        raise InvalidArgument.field("station.name", "must be a station name, towns/{town}/station")
+        raise InvalidArgument.field(
+            "station.name", tr("give the station's name, e.g. towns/chengdong/station")
+        )
     registration = message.registration
     return Station(
         town_id=parts[1],
@@ -322,7 +332,7 @@ _MISSING_PB = {
 def status_from_pb(value: int, field: str) -> PersonStatus:
     found: PersonStatus | None = _STATUSES.get(value)  # type: ignore[call-overload]
     if found is None:
-        raise InvalidArgument.field(field, "must be set to one of the listed values")
+        raise InvalidArgument.field(field, _CHOOSE_ONE)
     return found
 
 

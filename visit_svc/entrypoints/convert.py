@@ -9,6 +9,7 @@ from google.protobuf import duration_pb2
 from sgz.visit.v1 import visit_pb2 as pb
 
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.i18n import tr
 from sgz_runtime.proto_values import (
     date_to_pb,
     required_date,
@@ -99,7 +100,7 @@ def enum_value(table: dict[K, V], value: K, field: str, rule: str | None = None)
         return table[value]
     except KeyError:
         raise InvalidArgument.field(
-            field, "must be set to one of the listed values", rule=rule
+            field, tr("set it to one of the values /openapi.json lists for this field"), rule=rule
         ) from None
 
 
@@ -113,7 +114,9 @@ def week_from_text(text: str, field: str) -> IsoWeek:
     try:
         return IsoWeek.parse(text)
     except ValueError:
-        raise InvalidArgument.field(field, "must be an ISO week like 2026-W48", rule="V1") from None
+        raise InvalidArgument.field(
+            field, tr("write the ISO week like 2026-W48 (China Standard Time)"), rule="V1"
+        ) from None
 
 
 # -- visits -----------------------------------------------------------------------------------

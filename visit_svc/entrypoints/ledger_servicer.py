@@ -11,6 +11,7 @@ import grpc
 from sgz.visit.v1 import ledger_pb2, visit_pb2
 
 from sgz_runtime.errors import InvalidArgument
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import current_caller
 from sgz_runtime.proto_values import date_from_pb, date_to_pb, duration_to_pb, timestamp_to_pb
 from visit_svc.adapters.facts_queries import FactsUnitOfWork
@@ -167,7 +168,9 @@ class LedgerMethods(VisitAuditMethods):
         first = date_from_pb(request.period.start_date, "period.start_date")
         last = date_from_pb(request.period.end_date, "period.end_date")
         if first is None or last is None:
-            raise InvalidArgument.field("period", "needs a start and an end date")
+            raise InvalidArgument.field(
+                "period", tr("give the period's start and end dates, e.g. 2026-07-01")
+            )
         found, token = facts.worker_week_facts(
             self._facts_uow(),
             self._facts_roster,
