@@ -267,12 +267,13 @@ def _plan(
         person = existing.get(digest)
         new_assessment = row.assessment is not None
         if person is not None and person.town_id != row.town_id:
-            # One ID, one person (R2): a move between towns is not an import.
+            # One ID, one person (R2): a move between towns is not an import. Where the number
+            # is on the roster is not said: the importer may not see that town (privacy.md).
             checked.errors.append(
                 Problem(
                     row.row_number,
                     "id_number",
-                    "belongs to a person of another town; move them there first",
+                    "cannot be imported here: ask the city civil-affairs bureau",
                     "R2",
                 )
             )

@@ -126,7 +126,9 @@ def test_r2_a_person_of_another_town_is_not_imported_here() -> None:
     run(uow, row(2, village="河西村"), parent="towns/xicheng")
     result = run(uow, row(2))
     assert [(e.field, e.rule) for e in result.errors] == [("id_number", "R2")]
-    assert "another town" in result.errors[0].reason
+    # The importer learns nothing about where the number is (issue 11 item 7).
+    assert "another town" not in result.errors[0].reason
+    assert "city civil-affairs bureau" in result.errors[0].reason
 
 
 def test_a_city_wide_batch_names_towns_in_the_callers_scope_only() -> None:
