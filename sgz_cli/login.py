@@ -20,7 +20,7 @@ import typer
 
 from deploy import health
 from sgz_runtime.config import settings
-from sgz_runtime.i18n import tr
+from sgz_runtime.i18n import current_locale, tr
 
 #: Refresh this many seconds before the access token expires.
 _EARLY_S = 30
@@ -72,6 +72,9 @@ class TokenAuth(httpx.Auth):
         self.path = path or credentials_path()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        # Every command's calls ask for the language of `sgz --lang` (zh-CN by default).
+        if "Accept-Language" not in request.headers:
+            request.headers["Accept-Language"] = current_locale()
         session = load_session(self.path)
         if session is None:
             yield request
