@@ -7,9 +7,8 @@ Revises:
 
 import datetime as dt
 
+import sqlalchemy as sa
 from alembic import op
-
-from finance_svc.adapters import orm
 
 revision = "0001"
 down_revision = None
@@ -26,11 +25,107 @@ _DEFAULT_CATEGORIES = "worker_pay,performance_pay,training,visit_transport,clean
 
 def upgrade() -> None:
     bind = op.get_bind()
-    # The first revision creates the tables as orm.py declares them; later changes to orm.py
-    # need a revision of their own that leaves this one as it was.
-    orm.metadata.create_all(bind)
+    # The tables as this revision made them (adapters/orm.py declares the current ones; a later
+    # change is a revision of its own).
+    when = sa.DateTime(timezone=True)
+    fen = sa.BigInteger
+    op.create_table(
+        "minimum_wages",
+        sa.Column("effective_from", sa.Date, primary_key=True),
+        sa.Column("monthly_fen", fen, nullable=False),
+        sa.Column("recorded_by", sa.String(200), nullable=False),
+        sa.Column("recorded_at", when, nullable=False),
+    )
+    op.create_table(
+        "care_standards",
+        sa.Column("effective_from", sa.Date, primary_key=True),
+        sa.Column("self_care_fen", fen, nullable=False),
+        sa.Column("partial_fen", fen, nullable=False),
+        sa.Column("full_loss_fen", fen, nullable=False),
+        sa.Column("below_floor_reason", sa.Text, nullable=False),
+        sa.Column("recorded_by", sa.String(200), nullable=False),
+        sa.Column("recorded_at", when, nullable=False),
+    )
+    categories = op.create_table(
+        "expense_categories",
+        sa.Column("effective_from", sa.Date, primary_key=True),
+        sa.Column("categories", sa.Text, nullable=False),
+        sa.Column("recorded_by", sa.String(200), nullable=False),
+        sa.Column("recorded_at", when, nullable=False),
+    )
+    op.create_table(
+        "periods",
+        sa.Column("town", sa.String(80), primary_key=True),
+        sa.Column("period", sa.String(10), primary_key=True),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("allocated_fen", fen, nullable=True),
+        sa.Column("closed_at", when, nullable=True),
+        sa.Column("closed_by", sa.String(200), nullable=False),
+        sa.Column("statement_json", sa.Text, nullable=False),
+        sa.Column("statement_hash", sa.String(64), nullable=False),
+    )
+    op.create_table(
+        "allocations",
+        sa.Column("town", sa.String(80), primary_key=True),
+        sa.Column("period", sa.String(10), primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("amount_fen", fen, nullable=False),
+        sa.Column("explanation", sa.Text, nullable=False),
+        sa.Column("computed_by", sa.String(200), nullable=False),
+        sa.Column("computed_at", when, nullable=False),
+        sa.Column("approved_by", sa.String(200), nullable=False),
+        sa.Column("approved_at", when, nullable=True),
+        sa.Column("supersedes", sa.Integer, nullable=True),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("unassessed_override_reason", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "ledger_heads",
+        sa.Column("town", sa.String(80), primary_key=True),
+        sa.Column("last_seq", sa.Integer, nullable=False),
+        sa.Column("last_hash", sa.String(64), nullable=False),
+    )
+    op.create_table(
+        "postings",
+        sa.Column("town", sa.String(80), primary_key=True),
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("period", sa.String(10), nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("amount_fen", fen, nullable=False),
+        sa.Column("leg", sa.String(20), nullable=False),
+        sa.Column("category", sa.String(30), nullable=False),
+        sa.Column("payee", sa.String(200), nullable=False),
+        sa.Column("evidence", sa.String(300), nullable=False),
+        sa.Column("adjusts", sa.String(200), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("posted_by", sa.String(200), nullable=False),
+        sa.Column("posted_at", when, nullable=False),
+        sa.Column("request_id", sa.String(100), nullable=False),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+    )
+    op.create_index("ix_postings_town_period", "postings", ["town", "period"])
+    op.create_table(
+        "posting_lines",
+        sa.Column("town", sa.String(80), primary_key=True),
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("line_no", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("period", sa.String(10), nullable=False),
+        sa.Column("account", sa.String(20), nullable=False),
+        sa.Column("category", sa.String(30), nullable=False),
+        sa.Column("amount_fen", fen, nullable=False),
+    )
+    op.create_index("ix_posting_lines_town_period", "posting_lines", ["town", "period"])
+    op.create_table(
+        "request_ids",
+        sa.Column("request_id", sa.String(100), primary_key=True),
+        sa.Column("method", sa.String(40), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("result", sa.String(200), nullable=False),
+    )
     op.bulk_insert(
-        orm.expense_categories,
+        categories,
         [
             {
                 "effective_from": dt.date(2020, 1, 1),
@@ -89,4 +184,15 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS postings_not_in_closed ON postings")
         op.execute("DROP FUNCTION IF EXISTS finance_append_only()")
         op.execute("DROP FUNCTION IF EXISTS finance_not_in_closed()")
-    orm.metadata.drop_all(bind)
+    for table in (
+        "request_ids",
+        "posting_lines",
+        "postings",
+        "ledger_heads",
+        "allocations",
+        "periods",
+        "expense_categories",
+        "care_standards",
+        "minimum_wages",
+    ):
+        op.drop_table(table)
