@@ -322,8 +322,9 @@ class RosterServicer(OfficeMethods, AuditMethods, roster_pb2_grpc.RosterServiceS
             request.page_size,
             request.page_token,
         )
+        # Each with the corrections made to it, the values they replaced (R6).
         return pb.ListAssessmentsResponse(
-            assessments=[convert.assessment_to_pb(a) for a in found], next_page_token=token
+            assessments=self._with_corrections(found), next_page_token=token
         )
 
     def CreateReassessment(

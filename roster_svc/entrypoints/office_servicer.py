@@ -304,6 +304,11 @@ class OfficeMethods:
         self._office_audit = audit or LoggedExportAudit()
         self._office_today = today
 
+    def _with_corrections(self, found: list[Assessment]) -> list[pb.Assessment]:
+        """Assessments with their corrections (for ListAssessments)."""
+        made = office.corrections_of(self._office_uow(), [a.id for a in found])
+        return [assessment_with_corrections_to_pb(a, made.get(a.id, [])) for a in found]
+
     def UpdateTown(self, request: pb.UpdateTownRequest, context: grpc.ServicerContext) -> pb.Town:
         town = office.update_town(
             update_town_from_pb(request), self._office_uow(), caller=current_caller()

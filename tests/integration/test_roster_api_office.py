@@ -224,6 +224,11 @@ def test_a_mistyped_assessment_is_corrected_and_its_history_kept(roster: Any) ->
     # The person's care level follows the corrected values (R6: from the assessment date on).
     now = roster.GetPerson(pb.GetPersonRequest(name=person.name), metadata=CITY)
     assert now.care_level == pb.CARE_LEVEL_PARTIAL
+    # The history is read back with the assessment.
+    listed = roster.ListAssessments(pb.ListAssessmentsRequest(parent=person.name), metadata=CITY)
+    [shown] = listed.assessments
+    assert shown.care_level == pb.CARE_LEVEL_PARTIAL
+    assert [c.previous.care_level for c in shown.corrections] == [pb.CARE_LEVEL_SELF_CARE]
     # A retry is the same correction; the same id for another body is refused.
     again = roster.CorrectAssessment(request, metadata=CITY)
     assert len(again.corrections) == 1
