@@ -467,3 +467,47 @@ def show(town: Town, period: Period, gateway: login.GatewayOption = None) -> Non
             returned=_money(found.get("returned")),
         ).render(),
     )
+
+
+# --- the dated settings (rules F2, F3) -----------------------------------------------------------
+
+From = Annotated[str, typer.Option("--from", help="The first day it applies, e.g. 2026-01-01.")]
+
+
+@app.command("wage")
+def wage(
+    from_: From,
+    monthly: Annotated[str, typer.Option(help="In yuan, e.g. 2490.00.")],
+    gateway: login.GatewayOption = None,
+) -> None:
+    """Record the local minimum monthly wage from a date (the basis of the F2 floor)."""
+    body = {"effectiveDate": from_, "monthly": {"fen": _fen(monthly)}}
+    found = _send("POST", "/v1/minimumWages", body, gateway)
+    _done(Console(), tr("recorded {name}", name=found["name"]).render())
+
+
+@app.command("standard")
+def standard(
+    from_: From,
+    self_care: Annotated[str, typer.Option(help="Monthly, in yuan, for self-care.")],
+    partial: Annotated[str, typer.Option(help="Monthly, in yuan, for partial loss.")],
+    full_loss: Annotated[str, typer.Option(help="Monthly, in yuan, for full loss.")],
+    below_floor_reason: Annotated[
+        str, typer.Option(help="Why an amount below the Jiangsu floor is set (recorded).")
+    ] = "",
+    gateway: login.GatewayOption = None,
+) -> None:
+    """Record the city's monthly care standards from a date (rule F2), checked against the
+    Jiangsu floor; below it only with a reason, and then with a warning wherever it is used."""
+    amounts = (("SELF_CARE", self_care), ("PARTIAL", partial), ("FULL_LOSS", full_loss))
+    body = {
+        "effectiveDate": from_,
+        "amounts": [
+            {"careLevel": f"CARE_LEVEL_{k}", "monthly": {"fen": _fen(v)}} for k, v in amounts
+        ],
+        "belowFloorReason": below_floor_reason,
+    }
+    found = _send("POST", "/v1/careStandards", body, gateway)
+    _done(Console(), tr("recorded {name}", name=found["name"]).render())
+    if found.get("warning"):
+        _done(Console(), f"  ! {found['warning']}")

@@ -70,6 +70,9 @@ def _gateway(request: httpx.Request) -> httpx.Response:
                 ]
             },
         )
+    if path == "/v1/careStandards":
+        SENT.append(json.loads(request.content))
+        return httpx.Response(200, json={"name": "careStandards/2026-01-01", "warning": "低于"})
     if path == "/v1/towns/a/periods/2026H1/disbursements":
         SENT.append(json.loads(request.content))
         return httpx.Response(200, json={"name": "towns/a/periods/2026H1/postings/1"})
@@ -172,7 +175,35 @@ def test_disburse_sends_yuan_as_whole_fen_and_refuses_a_fraction_of_a_fen() -> N
         "d-1",
         "--amount",
     ]
+    sent = len(SENT)
     assert CliRunner().invoke(app, [*args, "1234.56"]).exit_code == 0
     assert SENT[-1]["amount"] == {"fen": "123456"}
     refused = CliRunner().invoke(app, [*args, "0.005"])
-    assert refused.exit_code == 2 and len(SENT) == 1
+    assert refused.exit_code == 2 and len(SENT) == sent + 1
+
+
+def test_standard_sends_each_level_in_fen_and_shows_the_floor_warning() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "finance",
+            "standard",
+            "--from",
+            "2026-01-01",
+            "--self-care",
+            "120.00",
+            "--partial",
+            "400",
+            "--full-loss",
+            "800.5",
+            "--below-floor-reason",
+            "county decision 12",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert SENT[-1]["amounts"] == [
+        {"careLevel": "CARE_LEVEL_SELF_CARE", "monthly": {"fen": "12000"}},
+        {"careLevel": "CARE_LEVEL_PARTIAL", "monthly": {"fen": "40000"}},
+        {"careLevel": "CARE_LEVEL_FULL_LOSS", "monthly": {"fen": "80050"}},
+    ]
+    assert "已登记 careStandards/2026-01-01" in result.output and "! 低于" in result.output
