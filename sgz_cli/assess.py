@@ -18,10 +18,13 @@ from rich.progress import Progress
 from rich.table import Table
 
 from deploy import health
+from sgz_cli.login import TokenAuth
 from sgz_runtime.config import settings
 from sgz_runtime.i18n import Text, tr
 
-app = typer.Typer(help="Assessment and performance pay (考核与绩效工资).", no_args_is_help=True)
+app = typer.Typer(
+    help=tr("Assessment and performance pay (考核与绩效工资).").render(), no_args_is_help=True
+)
 
 #: Component enum names, in the order columns show them.
 COMPONENTS = (
@@ -40,14 +43,7 @@ def gateway_client(gateway: str | None) -> httpx.Client:
         or os.environ.get("SGZ_GATEWAY_URL")
         or health.gateway_url(settings().host, settings().gateway_port)
     )
-    auth: httpx.Auth | None = None
-    try:
-        from sgz_cli.login import TokenAuth
-
-        auth = TokenAuth()
-    except ImportError:  # a checkout without the login command: calls go without a token
-        auth = None
-    return httpx.Client(base_url=url, timeout=300.0, auth=auth)
+    return httpx.Client(base_url=url, timeout=300.0, auth=TokenAuth())
 
 
 class GatewayError(Exception):
@@ -205,28 +201,44 @@ def _town(value: str) -> str:
     return value if value.startswith("towns/") else f"towns/{value}"
 
 
-@app.command("pay")
+@app.command(
+    "pay",
+    help=tr(
+        "Compute a town's performance pay for a period (a saved draft for review, or a what-if "
+        "with --preview/--rule) and show every worker's metrics, score, withheld and paid."
+    ).render(),
+)
 def pay(
-    period: Annotated[str, typer.Option("--period", help="2026H1, 2026H2, 2026-03 or 2026.")],
+    period: Annotated[
+        str, typer.Option("--period", help=tr("2026H1, 2026H2, 2026-03 or 2026.").render())
+    ],
     town: Annotated[
-        str | None, typer.Option("--town", help="The town, towns/{town} or its id.")
+        str | None, typer.Option("--town", help=tr("The town, towns/ID or its id.").render())
     ] = None,
     every_town: Annotated[
-        bool, typer.Option("--all", help="Every town of the city, with a progress bar.")
+        bool,
+        typer.Option("--all", help=tr("Every town of the city, with a progress bar.").render()),
     ] = False,
     preview: Annotated[
-        bool, typer.Option("--preview", help="A what-if: compute without saving a draft.")
+        bool,
+        typer.Option("--preview", help=tr("A what-if: compute without saving a draft.").render()),
     ] = False,
     rule: Annotated[
-        str | None, typer.Option("--rule", help="What-if under another rule: individual or pool.")
+        str | None,
+        typer.Option("--rule", help=tr("What-if under another rule: individual or pool.").render()),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=tr("Print the runs as JSON.").render())
+    ] = False,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Also write an .xlsx file.")
+        Path | None, typer.Option("-o", "--output", help=tr("Also write an .xlsx file.").render())
     ] = None,
     gateway: Annotated[
         str | None,
-        typer.Option(envvar="SGZ_GATEWAY_URL", help="The gateway's URL (default: the local one)."),
+        typer.Option(
+            envvar="SGZ_GATEWAY_URL",
+            help=tr("The gateway's URL (default: the local one).").render(),
+        ),
     ] = None,
 ) -> None:
     """Compute a town's performance pay for a period (a saved draft for review, or a what-if
@@ -285,15 +297,22 @@ def pay(
         console.print(tr("{count} rows written to {path}", count=count, path=output).render())
 
 
-@app.command("approve")
+@app.command(
+    "approve",
+    help=tr("Approve a draft pay run (station chief): finance records each payment once.").render(),
+)
 def approve(
-    run: Annotated[str, typer.Argument(help="The pay run, towns/{town}/payRuns/{run}.")],
+    run: Annotated[str, typer.Argument(help=tr("The pay run, towns/ID/payRuns/ID.").render())],
     request_id: Annotated[
-        str | None, typer.Option(help="Retry key; the run's name when not given.")
+        str | None,
+        typer.Option(help=tr("Retry key; derived from the run when not given.").render()),
     ] = None,
     gateway: Annotated[
         str | None,
-        typer.Option(envvar="SGZ_GATEWAY_URL", help="The gateway's URL (default: the local one)."),
+        typer.Option(
+            envvar="SGZ_GATEWAY_URL",
+            help=tr("The gateway's URL (default: the local one).").render(),
+        ),
     ] = None,
 ) -> None:
     """Approve a draft pay run (station chief): finance records each payment once."""
