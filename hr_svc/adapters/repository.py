@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from hr_svc.adapters import orm
@@ -31,6 +31,7 @@ class WorkerRepository(Protocol):
     def get(self, worker_id: str) -> Worker | None: ...
     def in_towns(self, towns: list[str] | None) -> list[Worker]: ...
     def chiefs_of(self, town: str) -> list[Worker]: ...
+    def lock_chief_post(self, town: str) -> None: ...
     def by_id_digest(self, digest: str) -> Worker | None: ...
     def refs(self, worker_ids: list[str]) -> dict[str, WorkerRef]: ...
     # Last: a method named `list` shadows the builtin in the rest of the class body.
@@ -53,6 +54,19 @@ class SqlWorkerRepository:
         if towns is not None:
             query = query.where(orm.workers.c.town.in_(towns))
         return list(self.session.scalars(query))
+
+    def lock_chief_post(self, town: str) -> None:
+        """Rule H5 under concurrency: two chiefs recorded for one town at the same moment are
+        checked one after the other. Called first in the transaction. PostgreSQL: an advisory
+        lock per town until the transaction ends. SQLite: a write that changes nothing takes the
+        database's one write lock now (a concurrent one waits for the busy timeout), so the
+        check that follows reads what the other committed."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "hr-chief:" + town}
+            )
+        else:
+            self.session.execute(text("UPDATE workers SET version = version WHERE 1 = 0"))
 
     def chiefs_of(self, town: str) -> list[Worker]:
         query = select(Worker).where(

@@ -505,3 +505,19 @@ def test_h3_h4_a_round_is_ranked_stored_and_an_offer_accepted(stack: Stack) -> N
             metadata=TOWN_HR,
         )
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_h5_two_chiefs_recorded_at_the_same_moment_leave_one(stack: Stack) -> None:
+    def chief(_: int) -> str:
+        try:
+            return _worker(stack.hr, _d(2026, 1, 1), pb.WORKER_ROLE_STATION_CHIEF)
+        except grpc.RpcError as exc:
+            return str(exc.code())
+
+    with futures.ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(chief, range(4)))
+    made = [a for a in answers if a.startswith("workers/")]
+    assert len(made) == 1, answers
+    assert [a for a in answers if a not in made] == ["StatusCode.FAILED_PRECONDITION"] * 3
+    listed = stack.hr.ListWorkers(pb.ListWorkersRequest(town="towns/chengdong"), metadata=CITY)
+    assert [w.name for w in listed.workers] == made

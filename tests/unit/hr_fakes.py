@@ -27,6 +27,7 @@ TEST_VAULT = FernetIdVault(b"0" * 64, b"ZmFrZS1rZXktZm9yLXRlc3RzLW9ubHktMzItYnl0
 class FakeWorkers:
     def __init__(self) -> None:
         self.rows: list[Worker] = []
+        self.locked = ""
 
     def add(self, worker: Worker) -> None:
         worker.seq = len(self.rows) + 1
@@ -37,6 +38,9 @@ class FakeWorkers:
 
     def in_towns(self, towns: list[str] | None) -> list[Worker]:
         return [w for w in self.rows if towns is None or w.town in towns]
+
+    def lock_chief_post(self, town: str) -> None:
+        self.locked = town
 
     def chiefs_of(self, town: str) -> list[Worker]:
         return [w for w in self.rows if w.town == town and w.role is WorkerRole.STATION_CHIEF]
