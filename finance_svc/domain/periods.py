@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 
-from sgz_runtime.errors import FailedPrecondition
+from sgz_runtime.errors import FailedPrecondition, InvalidArgument
 from sgz_runtime.i18n import tr
 from sgz_runtime.periods import Period
 
@@ -34,6 +34,11 @@ def advance(current: PeriodState, target: PeriodState) -> PeriodState:
     return target
 
 
+def later(a: PeriodState, b: PeriodState) -> PeriodState:
+    """The later of two states: a step that would move a period back leaves it where it is."""
+    return a if ORDER.index(a) >= ORDER.index(b) else b
+
+
 def require_open_for_postings(state: PeriodState, name: str) -> None:
     """Rule F4: a closed period accepts nothing; a correction goes to an open period."""
     if state is PeriodState.CLOSED:
@@ -49,8 +54,6 @@ def require_open_for_postings(state: PeriodState, name: str) -> None:
 
 def disbursement_period(text: str, field: str = "period") -> Period:
     """Rule F1: only half-years (`2026H1`, `2026H2`) are disbursement periods."""
-    from sgz_runtime.errors import InvalidArgument
-
     period = Period.parse(text, field)
     if "H" not in period.name:
         raise InvalidArgument.field(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import grpc
 from sgz.finance.v1 import finance_pb2 as pb
 from sgz.finance.v1 import finance_pb2_grpc
 
 from finance_svc.adapters.roster_client import RosterClient
+from finance_svc.domain.categories import ExpenseCategory
+from finance_svc.domain.periods import disbursement_period
 from finance_svc.entrypoints import convert
 from finance_svc.entrypoints.convert import money
 from finance_svc.service_layer import allocations, closing, commands, postings, settings
@@ -16,6 +19,7 @@ from finance_svc.service_layer.common import Clock, town_name
 from finance_svc.service_layer.unit_of_work import FinanceUnitOfWork
 from sgz_runtime.identity import current_caller
 from sgz_runtime.money import Fen
+from sgz_runtime.proto_values import timestamp_to_pb
 
 
 class FinanceServicer(finance_pb2_grpc.FinanceServiceServicer):
@@ -80,9 +84,7 @@ class FinanceServicer(finance_pb2_grpc.FinanceServiceServicer):
         self, request: pb.ListPeriodsRequest, context: grpc.ServicerContext
     ) -> pb.ListPeriodsResponse:
         towns = None if request.parent == "towns/-" else [town_name(request.parent, "parent")]
-        period = None
-        if request.period:
-            period = convert.period_name(f"towns/x/periods/{request.period}", "period")[1].name
+        period = disbursement_period(request.period).name if request.period else None
         views, token = closing.list_periods(
             self._uow(),
             caller=current_caller(),
@@ -267,8 +269,6 @@ class FinanceServicer(finance_pb2_grpc.FinanceServiceServicer):
 
 
 def _spent(body: dict[str, object]) -> list[pb.CategoryAmount]:
-    from finance_svc.domain.categories import ExpenseCategory
-
     spent = body["spent"]
     assert isinstance(spent, dict)
     return [
@@ -280,10 +280,6 @@ def _spent(body: dict[str, object]) -> list[pb.CategoryAmount]:
 
 
 def _statement_to_pb(name: str, found: closing.StatementView) -> pb.Statement:
-    from datetime import datetime
-
-    from sgz_runtime.proto_values import timestamp_to_pb
-
     body = found.body
     return pb.Statement(
         name=name,

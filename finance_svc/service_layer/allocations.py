@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from finance_svc.adapters.repository import PeriodRecord
 from finance_svc.adapters.roster_client import RosterClient
 from finance_svc.domain.allocation import Allocation, Explanation, approve, explain, new_version
-from finance_svc.domain.periods import PeriodState, advance
+from finance_svc.domain.periods import PeriodState, advance, later
 from finance_svc.service_layer import commands
 from finance_svc.service_layer.common import CITY_MONEY_ROLES, Clock, require_sees, require_writer
 from finance_svc.service_layer.unit_of_work import FinanceUnitOfWork
@@ -91,16 +91,10 @@ def _approve_in(
         raise FailedPrecondition(tr("{period} is closed (rule F4)", period=record.name), rule="F4")
     approved, replaced = approve(draft, versions, approver=approver, now=clock())
     record.allocated = approved.amount
-    record.state = advance(record.state, max_state(record.state, PeriodState.ALLOCATED))
+    record.state = advance(record.state, later(record.state, PeriodState.ALLOCATED))
     if record.allocated.fen <= received:
-        record.state = advance(record.state, max_state(record.state, PeriodState.DISBURSED))
+        record.state = advance(record.state, later(record.state, PeriodState.DISBURSED))
     return [approved] if replaced is None else [approved, replaced]
-
-
-def max_state(a: PeriodState, b: PeriodState) -> PeriodState:
-    from finance_svc.domain.periods import ORDER
-
-    return a if ORDER.index(a) >= ORDER.index(b) else b
 
 
 def approve_allocation(

@@ -24,9 +24,8 @@ from finance_svc.domain.ledger import (
     positive,
     return_lines,
 )
-from finance_svc.domain.periods import PeriodState, advance, require_open_for_postings
+from finance_svc.domain.periods import PeriodState, advance, later, require_open_for_postings
 from finance_svc.service_layer import commands
-from finance_svc.service_layer.allocations import max_state
 from finance_svc.service_layer.common import (
     CITY_MONEY_ROLES,
     TOWN_MONEY_ROLES,
@@ -160,7 +159,7 @@ def disbursement_move(cmd: commands.Disburse, posted_by: str) -> Move:
                 )
             record.received += cmd.amount.fen
             if cmd.amount.fen == left:
-                record.state = advance(record.state, max_state(record.state, PeriodState.DISBURSED))
+                record.state = advance(record.state, later(record.state, PeriodState.DISBURSED))
         return Posting(
             town=cmd.town,
             period=cmd.period.name,
