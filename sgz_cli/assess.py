@@ -46,6 +46,13 @@ def gateway_client(gateway: str | None) -> httpx.Client:
     return httpx.Client(base_url=url, timeout=300.0, auth=TokenAuth())
 
 
+STATES = {
+    "PAY_RUN_STATE_DRAFT": tr("draft, for review"),
+    "PAY_RUN_STATE_APPROVED": tr("approved"),
+    "PAY_RUN_STATE_PREVIEW": tr("what-if"),
+}
+
+
 class GatewayError(Exception):
     """The gateway refused or could not be reached; the message says why."""
 
@@ -285,7 +292,7 @@ def pay(
                 tr(
                     "{run}: {state}, withheld {withheld} yuan, paid {paid} yuan",
                     run=run.get("name") or tr("what-if (not saved)"),
-                    state=run.get("state", ""),
+                    state=STATES.get(run.get("state", ""), tr("unknown")),
                     withheld=_yuan(_fen(run.get("totalWithheld"))),
                     paid=_yuan(_fen(run.get("totalPaid"))),
                 ).render()
