@@ -3,6 +3,8 @@ language, from the catalog) and `/console/...` (the static files, cached by ETag
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Awaitable, Callable
 from os import PathLike
@@ -81,11 +83,35 @@ def _gzip(endpoint: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
     return GZipMiddleware(request_response(endpoint), minimum_size=500)
 
 
+#: The service worker's text, its file list and version filled in at each request.
+SERVICE_WORKER = Path(__file__).parent / "sw.template.js"
+
+
+def _shell() -> tuple[list[str], str]:
+    """The console's files as URLs, and a version that changes when any of them does."""
+    digest = hashlib.sha256()
+    urls = ["/", "/console/messages.json", "/console/operations.json"]
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file() and path.suffix in (".js", ".css", ".html"):
+            digest.update(path.read_bytes())
+            if path.name != "index.html":
+                urls.append("/console/" + path.relative_to(STATIC_DIR).as_posix())
+    return urls, digest.hexdigest()[:16]
+
+
+async def _service_worker(request: Request) -> Response:
+    request.state.route = "/sw.js"
+    urls, version = _shell()
+    body = SERVICE_WORKER.read_text() % {"version": version, "shell": json.dumps(urls)}
+    return Response(body, media_type="text/javascript", headers=_NO_STALE)
+
+
 def console_routes() -> list[BaseRoute]:
     """The routes to put before the API's catch-all."""
     return [
         Route("/", _index, methods=["GET", "HEAD"]),
         Route("/console/", _index, methods=["GET", "HEAD"]),
+        Route("/sw.js", _service_worker, methods=["GET", "HEAD"]),
         Route("/console/messages.json", _gzip(_messages), methods=["GET", "HEAD"]),
         Route("/console/operations.json", _gzip(_operations), methods=["GET", "HEAD"]),
         Mount("/console", app=GZipMiddleware(_Static(directory=STATIC_DIR), minimum_size=500)),

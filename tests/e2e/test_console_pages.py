@@ -164,6 +164,18 @@ def test_a_visit_made_without_a_connection_is_kept_and_recorded_once_when_it_ret
         )
     assert again["name"] == visit["name"]
     assert [v["name"] for v in _visits_of(base_url, person)] == [visit["name"]]
+    # The next morning, still without a signal: the console opens from the phone (service worker).
+    ready = "() => Promise.race([navigator.serviceWorker.ready.then(() => true),"
+    ready += " new Promise((resolve) => setTimeout(() => resolve(false), 15000))])"
+    assert page.evaluate(ready), "the service worker did not start"
+    page.context.set_offline(True)
+    page.goto(base_url + "/#/week")
+    opened = page.reload()  # the page itself fetched again, without a network
+    assert opened is not None and opened.from_service_worker
+    page.wait_for_selector("#todo, #done")
+    assert "无网络连接：显示本机保存的名单" in page.inner_text("main")
+    cb.look(page, "08-worker-opened-offline")
+    page.context.set_offline(False)
     page.context.close()
 
 
@@ -179,12 +191,12 @@ def test_the_chief_sees_the_escalation_on_the_board_the_ledger_and_the_person(
     page.wait_for_selector("#column-notified")
     notified = page.locator("#column-notified").inner_text()
     assert "李四" in notified and "立即" in notified
-    cb.look(page, "08-chief-board")
+    cb.look(page, "09-chief-board")
     page.goto(base_url + "/#/dashboard")
     page.wait_for_selector("#charts figure")
     assert page.locator("#charts svg.chart").count() == 2  # coverage, response times
     assert page.inner_text("#overdue") != ""
-    cb.look(page, "09-chief-dashboard")
+    cb.look(page, "10-chief-dashboard")
     page.goto(base_url + "/#/ledger")
     page.wait_for_selector("#ledger")
     page.click("#verify-ledger")
@@ -195,16 +207,16 @@ def test_the_chief_sees_the_escalation_on_the_board_the_ledger_and_the_person(
     exported = download.value.path().read_text(encoding="utf-8-sig")
     assert exported.splitlines()[0].startswith('"台账序号"')
     assert city.persons["李四"] in exported
-    cb.look(page, "10-chief-ledger")
+    cb.look(page, "11-chief-ledger")
     page.goto(base_url + f"/#/person/{city.persons['李四']}")
     page.wait_for_selector("#id-masked")
     masked = page.inner_text("#id-masked")
     assert "*" in masked and masked.startswith("320621")  # rule R2: the number is never shown
-    cb.look(page, "11-chief-person")
+    cb.look(page, "12-chief-person")
     for route, marker, name in (
-        ("hr", "#staffing", "14-chief-hr"),
-        ("pay", "#pay-period", "15-chief-pay"),
-        ("finance", "#period", "16-chief-finance"),
+        ("hr", "#staffing", "15-chief-hr"),
+        ("pay", "#pay-period", "16-chief-pay"),
+        ("finance", "#period", "17-chief-finance"),
     ):
         page.goto(base_url + f"/#/{route}")
         cb.ready(page, route)
@@ -223,7 +235,7 @@ def test_a_worker_cannot_open_a_person_of_another_town(
     page.goto(base_url + f"/#/person/{city.other_person}")
     page.wait_for_selector("#person-refused")
     assert "周六" not in page.inner_text("main")
-    cb.look(page, "12-worker-other-town-refused")
+    cb.look(page, "13-worker-other-town-refused")
     page.context.close()
 
 
@@ -252,11 +264,11 @@ def test_finance_tries_to_close_a_period_with_a_balance_and_reads_the_refusal(
     page.wait_for_selector("#close-period")
     assert page.input_value("#period") == period
     assert page.inner_text("#station-balance") == "¥2700.00"
-    with cb.kept_on_failure(page, "13-finance-close"):
+    with cb.kept_on_failure(page, "14-finance-close"):
         page.click("#close-period")
         page.wait_for_selector("#close-refused")
     refusal = page.inner_text("#close-refused")
     # Rule F4: a period closes only at a zero balance; the refusal says how much is left.
     assert "不能结账" in refusal and "F4" in refusal and "2700.00" in refusal
-    cb.look(page, "13-finance-close-refused")
+    cb.look(page, "14-finance-close-refused")
     page.context.close()

@@ -69,6 +69,9 @@ def test_the_gateway_serves_the_console_and_its_messages(tmp_path: Path) -> None
             listed = (await client.get("/console/operations.json")).json()
             assert listed == {"operations": {}, "bodies": {}}
             assert (await client.get("/console/nothing.js")).status_code == 404
+            worker = await client.get("/sw.js")
+            assert '"/console/pages/worker.js"' in worker.text  # kept for an offline start
+            assert "/v1/" not in worker.text  # never the API
             gzip = {"Accept-Encoding": "gzip"}
             packed = await client.get("/console/pages/worker.js", headers=gzip)
             assert packed.headers["content-encoding"] == "gzip"  # small pages on a slow phone

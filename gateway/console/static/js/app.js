@@ -159,6 +159,8 @@ async function sendWaiting() {
 }
 
 async function start() {
+  // The console's own files kept on the phone, so it opens without a connection (not the API).
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
   await loadMessages();
   document.documentElement.lang = "zh-CN";
   window.addEventListener("hashchange", route);

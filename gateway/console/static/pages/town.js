@@ -154,7 +154,10 @@ export async function boardPage(view = "ESCALATION_VIEW_OPEN") {
   const title = t("Escalation board");
   const town = await townOrPicker(title, () => boardPage(view));
   if (!town) return;
-  const escalations = await listAll(`/v1/${town}/escalations`, "escalations", { view }, 500);
+  // A village contact reads their village's escalations; the town reads the whole town.
+  const scope = account()?.scope || "";
+  const parent = scope.startsWith(`${town}/villages/`) ? scope : town;
+  const escalations = await listAll(`/v1/${parent}/escalations`, "escalations", { view }, 500);
   escalations.sort((a, b) => String(a.nextDeadline || "~").localeCompare(String(b.nextDeadline || "~")));
   const names = await personNames(escalations.map((e) => e.person));
   const views = [["ESCALATION_VIEW_OPEN", t("Open")], ["ESCALATION_VIEW_OVERDUE", t("Past deadline")], ["ESCALATION_VIEW_DUE_SOON", t("Due soon")], ["ESCALATION_VIEW_ALL", t("All")]];
