@@ -205,6 +205,7 @@ def _run(row: Any, *, with_lines: bool = True) -> PayRun:
         approved_at=_utc(row.approved_at) if row.approved_at is not None else None,
         approve_request_id=row.approve_request_id,
         notes=tuple(json.loads(row.notes)),
+        stored_totals=(row.total_withheld, row.total_paid),
     )
 
 

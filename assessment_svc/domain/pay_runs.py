@@ -91,6 +91,8 @@ class PayRun:
     approved_at: datetime | None = None
     approve_request_id: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: The totals as stored, for a run read without its lines (a list page).
+    stored_totals: tuple[int, int] | None = None
 
     @property
     def name(self) -> str:
@@ -98,10 +100,14 @@ class PayRun:
 
     @property
     def total_withheld(self) -> int:
+        if self.stored_totals is not None and not self.lines:
+            return self.stored_totals[0]
         return sum(line.withheld for line in self.lines)
 
     @property
     def total_paid(self) -> int:
+        if self.stored_totals is not None and not self.lines:
+            return self.stored_totals[1]
         return sum(line.paid for line in self.lines)
 
     def expense_request_id(self, worker: str) -> str:

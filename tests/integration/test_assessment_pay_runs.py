@@ -174,6 +174,8 @@ def test_worked_example_is_drafted_explained_approved_and_paid_once(
     assert len(finance.posted) == 4
     stored = pay_runs.get_pay_run(draft.name, uow(), caller=CHIEF)
     assert all(line.expense for line in stored.lines)
+    (listed,) = _runs(uow)
+    assert (listed.lines, listed.total_withheld, listed.total_paid) == ((), 732_000, 626_754)
 
 
 def test_a_worker_may_not_approve_and_nothing_is_written(
