@@ -31,7 +31,7 @@ class WorkerRepository(Protocol):
     def get(self, worker_id: str) -> Worker | None: ...
     def in_towns(self, towns: list[str] | None) -> list[Worker]: ...
     def chiefs_of(self, town: str) -> list[Worker]: ...
-    def lock_chief_post(self, town: str) -> None: ...
+    def serialize(self, key: str) -> None: ...
     def by_id_digest(self, digest: str) -> Worker | None: ...
     def refs(self, worker_ids: list[str]) -> dict[str, WorkerRef]: ...
     # Last: a method named `list` shadows the builtin in the rest of the class body.
@@ -55,15 +55,16 @@ class SqlWorkerRepository:
             query = query.where(orm.workers.c.town.in_(towns))
         return list(self.session.scalars(query))
 
-    def lock_chief_post(self, town: str) -> None:
-        """Rule H5 under concurrency: two chiefs recorded for one town at the same moment are
-        checked one after the other. Called first in the transaction. PostgreSQL: an advisory
-        lock per town until the transaction ends. SQLite: a write that changes nothing takes the
-        database's one write lock now (a concurrent one waits for the busy timeout), so the
-        check that follows reads what the other committed."""
+    def serialize(self, key: str) -> None:
+        """Check-then-write rules under concurrency (H5: one chief per town; H6: no overlapping
+        contracts of a worker): transactions naming the same key run their checks one after
+        the other. Called first in the transaction. PostgreSQL: an advisory lock on the key
+        until the transaction ends. SQLite: a write that changes nothing takes the database's
+        one write lock now (a concurrent one waits for the busy timeout), so the check that
+        follows reads what the other committed."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "hr-chief:" + town}
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "hr:" + key}
             )
         else:
             self.session.execute(text("UPDATE workers SET version = version WHERE 1 = 0"))

@@ -92,6 +92,7 @@ def create_contract(
     clock: common.Clock = china_time.now,
 ) -> Contract:
     with uow:
+        uow.workers.serialize("contracts:" + common.worker_id(cmd.worker))  # rule H6: no overlap
         worker = _worker_for_writing(uow, cmd.worker, caller)
         existing = uow.contracts.of_workers([worker.id])
         policy = policy_on(uow.settings.policies(), cmd.start_date)

@@ -184,6 +184,7 @@ def decide_renewal(
     result = assessment.yearly_results([worker.name], year).get(worker.name)
     now = clock()
     with uow:
+        uow.workers.serialize("contracts:" + worker_id)  # rule H6: no overlap
         worker = uow.workers.get(worker_id)
         assert worker is not None and contract.end_date is not None
         if uow.decisions.get(contract_id) is not None:

@@ -76,7 +76,7 @@ def create_worker(
     join(worker, start, caller.subject, now)
     with uow:
         if worker.role is WorkerRole.STATION_CHIEF:
-            uow.workers.lock_chief_post(worker.town)
+            uow.workers.serialize("chief:" + worker.town)
             refuse_second_chief(uow.workers.chiefs_of(worker.town), worker.town, start)
         if worker.id_digest and uow.workers.by_id_digest(worker.id_digest) is not None:
             raise AlreadyExists(

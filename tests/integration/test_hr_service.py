@@ -521,3 +521,28 @@ def test_h5_two_chiefs_recorded_at_the_same_moment_leave_one(stack: Stack) -> No
     assert [a for a in answers if a not in made] == ["StatusCode.FAILED_PRECONDITION"] * 3
     listed = stack.hr.ListWorkers(pb.ListWorkersRequest(town="towns/chengdong"), metadata=CITY)
     assert [w.name for w in listed.workers] == made
+
+
+def test_h6_four_overlapping_contracts_recorded_at_once_leave_one(stack: Stack) -> None:
+    worker = _worker(stack.hr, _d(2026, 1, 1))
+
+    def contract(_: int) -> str:
+        try:
+            return str(
+                stack.hr.CreateContract(
+                    pb.CreateContractRequest(
+                        parent=worker, contract=_contract(_d(2026, 1, 1), _d(2028, 12, 31))
+                    ),
+                    metadata=TOWN_HR,
+                ).name
+            )
+        except grpc.RpcError as exc:
+            return str(exc.code())
+
+    with futures.ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(contract, range(4)))
+    made = [a for a in answers if a.startswith("workers/")]
+    assert len(made) == 1, answers
+    assert [a for a in answers if a not in made] == ["StatusCode.FAILED_PRECONDITION"] * 3
+    listed = stack.hr.ListContracts(pb.ListContractsRequest(parent=worker), metadata=TOWN_HR)
+    assert [c.name for c in listed.contracts] == made

@@ -39,8 +39,8 @@ class FakeWorkers:
     def in_towns(self, towns: list[str] | None) -> list[Worker]:
         return [w for w in self.rows if towns is None or w.town in towns]
 
-    def lock_chief_post(self, town: str) -> None:
-        self.locked = town
+    def serialize(self, key: str) -> None:
+        self.locked = key
 
     def chiefs_of(self, town: str) -> list[Worker]:
         return [w for w in self.rows if w.town == town and w.role is WorkerRole.STATION_CHIEF]
