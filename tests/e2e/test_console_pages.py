@@ -192,6 +192,12 @@ def test_the_chief_sees_the_escalation_on_the_board_the_ledger_and_the_person(
     notified = page.locator("#column-notified").inner_text()
     assert "李四" in notified and "立即" in notified
     cb.look(page, "09-chief-board")
+    # The village arranged the move: the chief records it from the board (rule V4).
+    card = page.locator("#column-notified li", has_text="李四")
+    card.locator("summary").click()
+    card.locator("form button[type=submit]").click()
+    page.wait_for_selector("#column-arranged li >> text=李四")
+    assert "下一步：记录协助办理手续情况" in page.inner_text("#column-arranged")
     page.goto(base_url + "/#/dashboard")
     page.wait_for_selector("#charts figure")
     assert page.locator("#charts svg.chart").count() == 2  # coverage, response times

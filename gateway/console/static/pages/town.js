@@ -8,7 +8,7 @@ import { checkItemLabel, label } from "../js/labels.js";
 import { account, chooseTown, currentTown, scopeTown } from "../js/session.js";
 import { cstDate, cstDaysAgo, isoWeek, showDate, showTime, weekBefore } from "../js/time.js";
 import { yuan } from "./services.js";
-import { escalationItem } from "./worker.js";
+import { escalationItem, stepForm } from "./worker.js";
 
 /** The town the page is about; for the city, a picker of the towns first. */
 async function townOrPicker(title, again) {
@@ -158,6 +158,7 @@ export async function boardPage(view = "ESCALATION_VIEW_OPEN") {
   const scope = account()?.scope || "";
   const parent = scope.startsWith(`${town}/villages/`) ? scope : town;
   const escalations = await listAll(`/v1/${parent}/escalations`, "escalations", { view }, 500);
+  const ops = await availableOperations();
   escalations.sort((a, b) => String(a.nextDeadline || "~").localeCompare(String(b.nextDeadline || "~")));
   const names = await personNames(escalations.map((e) => e.person));
   const views = [["ESCALATION_VIEW_OPEN", t("Open")], ["ESCALATION_VIEW_OVERDUE", t("Past deadline")], ["ESCALATION_VIEW_DUE_SOON", t("Due soon")], ["ESCALATION_VIEW_ALL", t("All")]];
@@ -170,6 +171,8 @@ export async function boardPage(view = "ESCALATION_VIEW_OPEN") {
       h("ul", { class: "list" }, here.map((e) => {
         const item = escalationItem(e, names.get(e.person));
         item.append(h("div", {}, h("a", { href: `#/person/${e.person}` }, t("Person overview"))));
+        const step = stepForm(e, ops, () => boardPage(view));
+        if (step) item.append(step);
         return item;
       })));
   });

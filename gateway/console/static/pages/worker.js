@@ -1,6 +1,6 @@
 // The worker's phone pages: this week's persons, the visit form (works offline), my open
 // escalations, and the visits still waiting to be sent.
-import { ApiError, api, listAll } from "../js/api.js";
+import { ApiError, api, availableOperations, listAll } from "../js/api.js";
 import { h, page, tail, toast } from "../js/dom.js";
 import { t } from "../js/i18n.js";
 import { CHECKS, checkItemLabel, label, nextStep } from "../js/labels.js";
@@ -286,6 +286,7 @@ export function escalationItem(e, personLabel = "") {
 export async function myEscalationsPage() {
   const worker = await me(myEscalationsPage);
   if (!worker) return;
+  const ops = await availableOperations();
   const escalations = await listAll(`/v1/${worker.town}/escalations`, "escalations", { worker: worker.name, view: "ESCALATION_VIEW_OPEN" });
   escalations.sort((a, b) => String(a.nextDeadline || "~").localeCompare(String(b.nextDeadline || "~")));
   const names = new Map();
@@ -297,34 +298,100 @@ export async function myEscalationsPage() {
   page(t("My open escalations"),
     escalations.length ? h("ul", { class: "list", id: "my-escalations" }, escalations.map((e) => {
       const item = escalationItem(e, names.get(e.person));
-      if (e.state === "ESCALATION_STATE_OPENED") item.append(contactForm(e));
+      const step = stepForm(e, ops, myEscalationsPage);
+      if (step) item.append(step);
       return item;
     })) : h("p", { class: "ok" }, t("No open escalations")));
 }
 
-function contactForm(escalation) {
+const TODAY = () => { const d = new Date(Date.now() + 8 * 3600000); return d.toISOString().slice(0, 10); };
+const asDate = (text) => { const [year, month, day] = text.split("-").map(Number); return { year, month, day }; };
+
+/** The outcomes that fit an escalation's action (visits.md "The lifecycle"). */
+function outcomesFor(action) {
+  const done = {
+    ESCALATION_ACTION_CLEANING: "ESCALATION_OUTCOME_CLEANED",
+    ESCALATION_ACTION_HOSPITAL_ADMISSION: "ESCALATION_OUTCOME_ADMITTED_TO_HOSPITAL",
+    ESCALATION_ACTION_INSTITUTION_ADMISSION: "ESCALATION_OUTCOME_ADMITTED_TO_INSTITUTION",
+  }[action];
+  return [done, "ESCALATION_OUTCOME_DECLINED_BY_PERSON", "ESCALATION_OUTCOME_RESOLVED_OTHERWISE"].filter(Boolean);
+}
+
+/**
+ * The form of an escalation's next step, when the role may record it: the village contact's
+ * notification, the arrangement, the worker's assistance, or the outcome. `again` redraws.
+ */
+export function stepForm(escalation, ops, again) {
   const id = tail(escalation.name);
-  const who = h("input", { type: "text", id: `contact-${id}`, required: true });
-  const channel = h("select", { id: `channel-${id}` },
-    ["CONTACT_CHANNEL_PHONE", "CONTACT_CHANNEL_IN_PERSON", "CONTACT_CHANNEL_MESSAGE"].map((c) => h("option", { value: c }, label(c))));
   const out = h("div", {});
-  const requestId = outbox.newRequestId();
-  const form = h("form", {},
-    h("label", { for: `contact-${id}` }, t("Village contact notified (name)")), who,
-    h("label", { for: `channel-${id}` }, t("How")), channel,
-    h("p", {}, h("button", { type: "submit" }, t("Record the notification"))), out);
+  const requestId = outbox.newRequestId(); // a retried step returns the escalation unchanged
+  const field = (key, text, control) => [h("label", { for: `${key}-${id}` }, text), control];
+  let heading; let fields; let send;
+  const now = () => new Date().toISOString();
+  switch (escalation.state) {
+    case "ESCALATION_STATE_OPENED": {
+      if (!ops.has("VisitService_NotifyVillageContact")) return null;
+      const who = h("input", { type: "text", id: `contact-${id}` });
+      const channel = h("select", { id: `channel-${id}` },
+        ["CONTACT_CHANNEL_PHONE", "CONTACT_CHANNEL_IN_PERSON", "CONTACT_CHANNEL_MESSAGE"].map((c) => h("option", { value: c }, label(c))));
+      heading = t("Record the notification");
+      fields = [field("contact", t("Village contact notified (name)"), who), field("channel", t("How"), channel)];
+      send = () => {
+        if (!who.value.trim()) throw new Error(t("Write the contact's name"));
+        return api("POST", `/v1/${escalation.name}:notifyContact`, { body: { contact: { displayName: who.value.trim(), channel: channel.value, contactTime: now() }, requestId } });
+      };
+      break;
+    }
+    case "ESCALATION_STATE_CONTACT_NOTIFIED": {
+      if (!ops.has("VisitService_ArrangeEscalationAction")) return null;
+      const day = h("input", { type: "date", id: `arranged-${id}`, value: TODAY() });
+      const note = h("input", { type: "text", id: `arrange-note-${id}` });
+      heading = t("Record the arrangement");
+      fields = [h("p", {}, label(escalation.action)), field("arranged", t("Arranged for"), day), field("arrange-note", t("Note"), note)];
+      send = () => api("POST", `/v1/${escalation.name}:arrangeAction`, { body: { arrangement: { action: escalation.action, actionDate: asDate(day.value), arrangeTime: now(), note: note.value.trim() }, requestId } });
+      break;
+    }
+    case "ESCALATION_STATE_ACTION_ARRANGED":
+    case "ESCALATION_STATE_ASSISTANCE_RECORDED": {
+      if (escalation.state === "ESCALATION_STATE_ACTION_ARRANGED" && escalation.assistanceRequired) {
+        if (!ops.has("VisitService_RecordEscalationAssistance")) return null;
+        const note = h("input", { type: "text", id: `assist-note-${id}` });
+        heading = t("Record your assistance");
+        fields = [field("assist-note", t("What you did"), note)];
+        send = () => {
+          if (!note.value.trim()) throw new Error(t("Write what you did"));
+          return api("POST", `/v1/${escalation.name}:recordAssistance`, { body: { assistance: { assistTime: now(), note: note.value.trim() }, requestId } });
+        };
+        break;
+      }
+      if (!ops.has("VisitService_ResolveEscalation")) return null;
+      const outcome = h("select", { id: `outcome-${id}` }, outcomesFor(escalation.action).map((o) => h("option", { value: o }, label(o))));
+      const day = h("input", { type: "date", id: `outcome-day-${id}`, value: TODAY() });
+      const note = h("input", { type: "text", id: `outcome-note-${id}` });
+      heading = t("Record the outcome");
+      fields = [field("outcome", t("Outcome"), outcome), field("outcome-day", t("Day of the admission"), day), field("outcome-note", t("Note"), note)];
+      send = () => {
+        const resolution = { outcome: outcome.value, resolveTime: now(), note: note.value.trim() };
+        if (outcome.value === "ESCALATION_OUTCOME_ADMITTED_TO_INSTITUTION") resolution.outcomeDate = asDate(day.value);
+        return api("POST", `/v1/${escalation.name}:resolve`, { body: { resolution, requestId } });
+      };
+      break;
+    }
+    default:
+      return null;
+  }
+  const form = h("form", { class: "step" }, fields, h("p", {}, h("button", { type: "submit" }, heading)), out);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!who.value.trim()) { out.replaceChildren(h("div", { class: "error", role: "alert" }, t("Write the contact's name"))); return; }
     try {
-      await api("POST", `/v1/${escalation.name}:notifyContact`, { body: { contact: { displayName: who.value.trim(), channel: channel.value, contactTime: new Date().toISOString() }, requestId } });
-      toast(t("Notification recorded"));
-      await myEscalationsPage();
+      await send();
+      toast(t("The step is recorded"));
+      await again();
     } catch (error) {
       out.replaceChildren(errorBox(error));
     }
   });
-  return h("details", {}, h("summary", {}, t("Record the notification")), form);
+  return h("details", {}, h("summary", {}, heading), form);
 }
 
 /** What is still waiting on this phone, and what was sent from it lately. */
