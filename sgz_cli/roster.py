@@ -375,8 +375,14 @@ def export_roster(
     total = int(page.get("totalSize", 0))
     book = xlsxwriter.Workbook(str(output), {"constant_memory": True})
     sheet = book.add_worksheet("花名册")
-    text = book.add_format({"num_format": "@"})
+    # Every cell is written as text; the ID column is text for what a town types in later too.
+    sheet.set_column(1, 1, 20, book.add_format({"num_format": "@"}))
     sheet.write_row(0, 0, [HEADER_OF[f] for f in EXPORT_FIELDS])
+    # XlsxWriter's write_string parses its arguments on every call; its inner method does
+    # not, which halves the client's time for 150,000 rows. Fall back if it ever goes.
+    put = getattr(sheet, "_write_string", None)
+    if put is None:
+        put = sheet.write_string
     n = 0
     # The next page is asked for while this one is written: the roster's work and the
     # client's overlap (two processes, two cores).
@@ -397,7 +403,7 @@ def export_roster(
                 n += 1
                 for col, value in enumerate(cells):
                     if value:  # a blank cell, not an empty text
-                        sheet.write_string(n, col, value, text)
+                        put(n, col, value, None)
             if on_page is not None:
                 on_page(n, total)
             if following is None:
