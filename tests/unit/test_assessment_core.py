@@ -264,3 +264,53 @@ def test_pool_rule_always_pays_exactly_the_pool_of_each_town(
     for t in set(town.tolist()):
         assert int(paid[town == t].sum()) == int(held[town == t].sum())
     assert (paid >= 0).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4), st.integers(0, 6)), max_size=30),
+    st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from([1, 2]), st.integers(1, 5), st.integers(1, 5)),
+        max_size=30,
+    ),
+)
+def test_metric_counts_equal_the_rule_counted_row_by_row(
+    weeks: list[tuple[int, int, int]], escalations: list[tuple[int, int, int, int]]
+) -> None:
+    """Rule A2 counted plainly, one row at a time, against the array version."""
+    workers = sorted({w for w, _, _ in weeks} | {e[0] for e in escalations})
+    expected: dict[int, list[int]] = {w: [0] * 10 for w in workers}
+    for w, due, covered in weeks:
+        expected[w][0] += min(covered, due)
+        expected[w][1] += due
+    judged, recorded = {1, 2, 3}, {1, 2}
+    for w, urgency, contact, action in escalations:
+        row = expected[w]
+        column = 2 if urgency == 1 else 4
+        row[column] += contact == 1
+        row[column + 1] += contact in judged
+        row[6] += action == 1
+        row[7] += action in judged
+        row[8] += (contact in recorded) + (action in recorded)
+        row[9] += (contact in judged) + (action in judged)
+    facts = _facts(weeks, escalations)
+    counts = metric_counts(
+        week_worker=facts.week_worker,
+        due=facts.due,
+        covered=facts.covered,
+        esc_worker=facts.esc_worker,
+        urgency=facts.urgency,
+        contact_outcome=facts.contact_outcome,
+        action_outcome=facts.action_outcome,
+    )
+    assert counts.workers.tolist() == workers
+    found = {
+        w: [v for pair in zip(n[:5], d[:5], strict=True) for v in pair]
+        for w, n, d in zip(
+            counts.workers.tolist(),
+            counts.numerator.tolist(),
+            counts.denominator.tolist(),
+            strict=True,
+        )
+    }
+    assert found == expected
