@@ -11,6 +11,7 @@ from sgz.roster.v1 import roster_pb2, roster_pb2_grpc
 from roster_svc.adapters import orm
 from roster_svc.adapters.audit_trail import TrailExportAudit
 from roster_svc.adapters.bulk_fernet import BulkFernet
+from roster_svc.adapters.checkpoint_client import GrpcCheckpointClient
 from roster_svc.adapters.hr_client import GrpcHrClient
 from roster_svc.adapters.orm import start_mappers
 from roster_svc.entrypoints.grpc_servicer import RosterServicer
@@ -19,9 +20,9 @@ from roster_svc.service_layer.care import CareDeps
 from roster_svc.service_layer.office import SqlOfficeUnitOfWork
 from roster_svc.service_layer.unit_of_work import SqlRosterUnitOfWork
 from roster_svc.station_settings import StationSettings
-from sgz_runtime.audit import SqlAuditLog
+from sgz_runtime.audit import SqlAuditLog, audit_head
 from sgz_runtime.chain import chain_key
-from sgz_runtime.checkpoints import SqlCheckpointStore
+from sgz_runtime.checkpoints import CheckpointPublisher, SqlCheckpointStore
 from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
@@ -31,6 +32,8 @@ from sgz_runtime.server import ServiceSpec
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = roster_pb2.DESCRIPTOR.services_by_name["RosterService"].full_name
 HR_SERVICE = hr_pb2.DESCRIPTOR.services_by_name["HrService"].full_name
+#: Seconds between publications of the audit trail's head to the visit service (when moved).
+PUBLISH_EVERY_S = 300.0
 
 
 def build(settings: Settings) -> ServiceSpec:
@@ -41,8 +44,17 @@ def build(settings: Settings) -> ServiceSpec:
     hr_channel = channel_to("hr", [HR_SERVICE], settings)
     station_standards = StationSettings().domain_standards()
     person_settings = PersonSettings()
-    # Reads of full ID numbers are kept in the roster's own keyed, append-only trail.
-    audit_log = SqlAuditLog(factory, chain_key("roster", settings.data_dir))
+    # Reads of full ID numbers are kept in the roster's own keyed, append-only trail; its head
+    # is checkpointed in the visit service's database (docs/privacy.md). A plain channel: the
+    # roster publishes as itself, never as the user whose call is being served.
+    key = chain_key("roster", settings.data_dir)
+    audit_log = SqlAuditLog(factory, key)
+    checkpoint_channel = grpc.insecure_channel(settings.address_of("visit"))
+    checkpoint_client = GrpcCheckpointClient(checkpoint_channel, settings.secret())
+    publisher = CheckpointPublisher(
+        "roster", key, lambda: audit_head(factory), checkpoint_client, PUBLISH_EVERY_S
+    )
+    publisher.start()
     vault = FernetIdVault(
         person_settings.hmac_key(settings.data_dir),
         person_settings.encryption_key(settings.data_dir),
@@ -71,9 +83,12 @@ def build(settings: Settings) -> ServiceSpec:
                 [person_settings.encryption_key(settings.data_dir), *retired_keys(person_settings)]
             ),
         )
-        servicer.configure_audit(audit_log, SqlCheckpointStore(factory))
+        servicer.configure_audit(audit_log, SqlCheckpointStore(factory), checkpoint_client)
         roster_pb2_grpc.add_RosterServiceServicer_to_server(servicer, server)
 
     return ServiceSpec(
-        "roster", [SERVICE_NAME], register, on_stop=[hr_channel.close, engine.dispose]
+        "roster",
+        [SERVICE_NAME],
+        register,
+        on_stop=[publisher.stop, checkpoint_channel.close, hr_channel.close, engine.dispose],
     )

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from sgz_runtime import paging
-from sgz_runtime.chain import GENESIS, LEGACY, ChainKey
+from sgz_runtime.chain import GENESIS, LEGACY, ChainKey, Checkpoint
 from sgz_runtime.errors import InvalidArgument, PermissionDenied
 from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, Role, ScopeLevel
@@ -287,9 +287,14 @@ class SqlAuditLog:
         with self._factory() as session:
             return [_entry(r) for r in session.execute(query)]
 
-    def verify(self, batch: int = 2000) -> AuditVerification:
+    def verify(self, batch: int = 2000, kept: Checkpoint | None = None) -> AuditVerification:
         """Walks the chain from its first entry to the head; any edit, removal or re-hash
-        without the key shows as the first broken entry."""
+        without the key shows as the first broken entry; with the latest checkpoint kept by
+        another service, a truncated tail (head moved back) shows too."""
+        if kept is not None and not kept.holds_for(self.key):
+            return AuditVerification(
+                False, 0, 0, kept.seq, "the latest checkpoint is not signed with this key"
+            )
         e, head = self._entries, self._head
         with self._factory() as session:
             row = session.execute(select(head.c.last_seq, head.c.last_hash)).first()
@@ -308,9 +313,23 @@ class SqlAuditLog:
                     entry = _entry(r)
                     checked += 1
                     problem = _problem(entry, expected, prev, self.key)
+                    if not problem and kept and (entry.seq, entry.hash) != (kept.seq, kept.head):
+                        problem = (
+                            "it differs from the entry the checkpoint saw"
+                            if entry.seq == kept.seq
+                            else ""
+                        )
                     if problem:
                         return AuditVerification(False, checked, head_seq, entry.seq, problem)
                     prev, expected = entry.hash, expected + 1
+        if kept is not None and kept.seq > expected - 1:
+            return AuditVerification(
+                False,
+                checked,
+                head_seq,
+                expected,
+                f"a signed checkpoint saw {kept.seq} entries but {expected - 1} were found",
+            )
         if expected - 1 != head_seq or prev != head_hash:
             return AuditVerification(
                 False, checked, head_seq, expected, "the chain head does not match its entries"
@@ -398,9 +417,15 @@ class AuditPage:
     verification: AuditVerification
 
 
-def list_entries(log: SqlAuditLog, caller: Caller, command: ListAuditEntries) -> AuditPage:
-    """A page of the trail, with whether the whole chain holds. City-wide readers only: the
-    trail spans every town."""
+def list_entries(
+    log: SqlAuditLog,
+    caller: Caller,
+    command: ListAuditEntries,
+    kept: Callable[[], Checkpoint | None] | None = None,
+) -> AuditPage:
+    """A page of the trail, with whether the whole chain holds (against the latest checkpoint
+    another service keeps, when `kept` finds one). City-wide readers only: the trail spans
+    every town."""
     caller.require_role(*READERS)
     if caller.scope_level is not ScopeLevel.CITY:
         raise PermissionDenied(tr("the audit trail is read city-wide only"))
@@ -431,7 +456,9 @@ def list_entries(log: SqlAuditLog, caller: Caller, command: ListAuditEntries) ->
     )
     shown = found[:size]
     last = str(shown[-1].seq) if len(found) > size else None
-    return AuditPage(shown, paging.next_token(last, query), log.verify())
+    return AuditPage(
+        shown, paging.next_token(last, query), log.verify(kept=kept() if kept else None)
+    )
 
 
 def entry_to_pb(entry: AuditEntry) -> audit_pb2.AuditEntry:
@@ -471,3 +498,11 @@ def command_from_pb(request: Any) -> ListAuditEntries:
         start=timestamp_from_pb(request.start_time) if request.HasField("start_time") else None,
         end=timestamp_from_pb(request.end_time) if request.HasField("end_time") else None,
     )
+
+
+def audit_head(factory: sessionmaker[Session]) -> list[tuple[str, int, str]]:
+    """The audit trail's head as the one chain to checkpoint: [("audit", seq, hash)]."""
+    _, head = tables(MetaData())
+    with factory() as session:
+        row = session.execute(select(head.c.last_seq, head.c.last_hash)).first()
+    return [] if row is None else [("audit", int(row[0]), str(row[1]))]

@@ -12,7 +12,7 @@ from sgz.visit.v1 import visit_pb2, visit_pb2_grpc
 
 from sgz_runtime.audit import SqlAuditLog
 from sgz_runtime.chain import chain_key
-from sgz_runtime.checkpoints import CheckpointPublisher
+from sgz_runtime.checkpoints import CheckpointPublisher, SqlCheckpointStore
 from sgz_runtime.clients import channel_to
 from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, migrate, session_factory
@@ -77,7 +77,7 @@ def build(settings: Settings) -> ServiceSpec:
         servicer.configure_ledger(  # the ledger's and the facts' RPCs (V7, A2)
             uow, lambda: SqlFactsUnitOfWork(factory), roster
         )
-        servicer.configure_audit(audit_log, checkpoint_client)
+        servicer.configure_audit(audit_log, checkpoint_client, SqlCheckpointStore(factory))
         # Visits by place and week; escalations with names asked of the roster as the caller.
         servicer.configure_office(SqlVisitQueries(factory), GrpcDirectory(roster_channel))
         visit_pb2_grpc.add_VisitServiceServicer_to_server(servicer, server)

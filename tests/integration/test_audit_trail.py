@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,11 +23,18 @@ from sgz.roster.v1 import roster_pb2_grpc
 from sqlalchemy import Engine, text
 
 from roster_svc.adapters import orm
+from roster_svc.adapters.checkpoint_client import GrpcCheckpointClient as RosterCheckpointClient
 from roster_svc.app import build as build_roster
+from sgz_runtime.audit import audit_head
+from sgz_runtime.chain import ChainKey
+from sgz_runtime.checkpoints import CheckpointPublisher
+from sgz_runtime.config import Settings
 from sgz_runtime.db import make_engine, session_factory
 from sgz_runtime.identity import Role, ScopeLevel
 from sgz_runtime.pii.vault import seal_plaintext
-from tests.conftest import CITY, as_caller
+from sgz_runtime.server import create_server
+from tests.conftest import CITY, SECRET, as_caller
+from visit_svc.app import build as build_visit
 
 #: 海安县 (a retired code, still valid), born 1949-12-31, female.
 ID_A = "32062119491231000X"
@@ -387,3 +395,70 @@ def test_addresses_and_phones_are_sealed_at_rest_and_read_back(
         sealed = conn.execute(text("SELECT address FROM persons")).scalar_one()
     assert sealed.startswith("enc1:")
     assert stub.GetPerson(pb.GetPersonRequest(name=made.name), metadata=CITY).address == "旧地址"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_a_truncated_trail_shows_against_the_checkpoint_the_visit_service_keeps(
+    start_service: Any,
+    settings: Settings,
+    database_url: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 11 item 5, for the roster's trail: its head, signed with the roster's key, is kept
+    in the visit service's database; the last record deleted and the head moved back shows."""
+    monkeypatch.setenv("SGZ_CHAIN_KEY_ROSTER", "the roster chain key of this test")
+    key = ChainKey(b"the roster chain key of this test")
+    visit_port = _free_port()
+    roster_server, channel = start_service("roster", build_roster, visit=visit_port)
+    monkeypatch.setenv("VISIT_DATABASE_URL", database_url("visit"))
+    local = settings.model_copy(
+        update={"roster_port": roster_server.port, "visit_port": visit_port}
+    )
+    visit_server = create_server(build_visit(local), f"127.0.0.1:{visit_port}", local)
+    visit_server.server.start()
+    engine = make_engine(os.environ["ROSTER_DATABASE_URL"])
+    try:
+        stub = roster_pb2_grpc.RosterServiceStub(channel)
+        _town(stub)
+        stub.CreateVillage(
+            pb.CreateVillageRequest(
+                parent=TOWN,
+                village=pb.Village(display_name="新华村", kind=pb.VILLAGE_KIND_VILLAGE),
+                village_id="xinhua",
+            ),
+            metadata=CITY,
+        )
+        person = _person(stub)
+        for purpose in ("核对一", "核对二", "核对三"):
+            stub.RevealPersonIdNumber(
+                pb.RevealPersonIdNumberRequest(name=person.name, purpose=purpose), metadata=CHIEF
+            )
+        to_visit = RosterCheckpointClient(
+            grpc.insecure_channel(f"127.0.0.1:{visit_port}"), SECRET.encode()
+        )
+        publisher = CheckpointPublisher(
+            "roster", key, lambda: audit_head(session_factory(engine)), to_visit, 3600
+        )
+        assert publisher.publish_now() == 1
+        listed = stub.ListAuditEntries(pb.ListAuditEntriesRequest(), metadata=AUDITOR)
+        assert listed.verification.holds
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.execute(text("DROP TRIGGER audit_entries_no_delete"))
+            else:
+                conn.execute(text("DROP TRIGGER audit_entries_append_only ON audit_entries"))
+            second = conn.execute(text("SELECT hash FROM audit_entries WHERE seq = 2")).scalar()
+            conn.execute(text("DELETE FROM audit_entries WHERE seq = 3"))
+            conn.execute(text("UPDATE audit_head SET last_seq = 2, last_hash = :h"), {"h": second})
+        result = stub.ListAuditEntries(pb.ListAuditEntriesRequest(), metadata=AUDITOR).verification
+        assert (result.holds, result.first_broken_sequence) == (False, 3)
+        assert "checkpoint saw 3 entries but 2 were found" in result.problem
+    finally:
+        engine.dispose()
+        visit_server.stop(0)
