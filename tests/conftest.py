@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import overload
 
 import grpc
 import psycopg
@@ -84,9 +85,41 @@ def caller_token(
     return sign(Caller(subject, role, level, scope), SECRET.encode())
 
 
-def as_caller(**kwargs: object) -> list[tuple[str, str]]:
+class CallerMetadata(Sequence[tuple[str, str]]):
+    """Call metadata carrying a signed caller, signed afresh each time a call reads it: caller
+    tokens live minutes (sgz_runtime.identity.MAX_TTL_S), a test session can outlast them."""
+
+    def __init__(self, **kwargs: object) -> None:
+        self._kwargs = kwargs
+
+    def _items(self) -> list[tuple[str, str]]:
+        return [(CALLER_METADATA_KEY, caller_token(**self._kwargs))]  # type: ignore[arg-type]
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, str]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, str] | list[tuple[str, str]]:
+        return self._items()[index]
+
+    def __len__(self) -> int:
+        return 1
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._items())
+
+    def __add__(self, other: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [*self._items(), *other]
+
+    def __radd__(self, other: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [*other, *self._items()]
+
+
+def as_caller(**kwargs: object) -> CallerMetadata:
     """Call metadata carrying a signed caller (city-wide civil affairs by default)."""
-    return [(CALLER_METADATA_KEY, caller_token(**kwargs))]  # type: ignore[arg-type]
+    return CallerMetadata(**kwargs)
 
 
 CITY = as_caller()

@@ -59,7 +59,7 @@ def test_invalid_argument_carries_field_violations_and_rule() -> None:
     assert rich.code == grpc.StatusCode.INVALID_ARGUMENT
     proto = status_pb2.Status.FromString(dict(rich.trailing_metadata)["grpc-status-details-bin"])
     bad, info = error_details_pb2.BadRequest(), error_details_pb2.ErrorInfo()
-    assert proto.details[0].Unpack(bad) and proto.details[1].Unpack(info)
+    assert proto.details[0].Unpack(bad) and proto.details[-1].Unpack(info)
     assert [(v.field, v.description) for v in bad.field_violations] == [
         ("person.id_number", "checksum is wrong")
     ]
@@ -71,7 +71,7 @@ def test_failed_precondition_says_which_rule_refused() -> None:
     rich = status.to_status(errors.FailedPrecondition("not assigned", rule="V9"), service="visit")
     proto = status_pb2.Status.FromString(dict(rich.trailing_metadata)["grpc-status-details-bin"])
     info = error_details_pb2.ErrorInfo()
-    assert proto.details[0].Unpack(info)
+    assert proto.details[-1].Unpack(info)
     assert (rich.code, info.reason, info.metadata["rule"]) == (
         grpc.StatusCode.FAILED_PRECONDITION,
         "RULE_REFUSED",
