@@ -107,7 +107,13 @@ def _send(client: Any, rows: list[pb.PlaceRow], validate_only: bool) -> pb.Impor
     return json_format.ParseDict(found, pb.ImportPlacesResponse(), ignore_unknown_fields=True)
 
 
-@app.command("import")
+@app.command(
+    "import",
+    help=tr(
+        "Import towns (9-digit codes) and villages (12-digit codes); a place already on the "
+        "roster is matched by its code and updated, so importing the file again changes nothing."
+    ).render(),
+)
 def import_places(
     file: Annotated[
         Path,
@@ -127,8 +133,6 @@ def import_places(
     ] = None,
     gateway: GatewayOption = None,
 ) -> None:
-    """Import towns (9-digit codes) and villages (12-digit codes); a place already on the roster
-    is matched by its code and updated, so importing the file again changes nothing."""
     console = Console()
     try:
         rows = read_places(file)
