@@ -40,10 +40,21 @@ async function me(again) {
       h("p", { class: "notice" }, t("Your town could not be found from your account. Enter the town's code as your station gave it.")),
       h("label", { for: "my-town" }, t("Town")), town,
       h("p", {}, h("button", { type: "submit" }, t("Save"))));
-    form.addEventListener("submit", (event) => {
+    const out = h("div", {});
+    form.append(out);
+    form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const value = town.value.trim();
-      if (value) { chooseTown(value.startsWith("towns/") ? value : `towns/${value}`); again(); }
+      if (!value) return;
+      const name = value.startsWith("towns/") ? value : `towns/${value}`;
+      try { // the town must list this worker's week
+        await api("GET", `/v1/${name}/weeklyDue`, { query: { worker: error.message, week: isoWeek() } });
+      } catch (refused) {
+        out.replaceChildren(errorBox(refused));
+        return;
+      }
+      chooseTown(name);
+      again();
     });
     page(t("Your town"), form);
     return null;
