@@ -95,6 +95,8 @@ class DemoCity:
     persons: list[str] = field(default_factory=list)
     visits: int = 0
     escalations: int = 0
+    #: What the demo left out, said once when it is printed.
+    notes: list[str] = field(default_factory=list)
 
 
 def decide(settings: Settings, *, wanted: bool) -> bool:
@@ -232,7 +234,47 @@ def load(settings: Settings, url: str, *, today: dt.date | None = None) -> DemoC
                 city.persons.append(person)
         _create_accounts(admin, city)
         _record_visits(client, city, now)
+        try:
+            _hr_records(client, city, today)
+        except RuntimeError as exc:  # HR's rules refused the demo's records: the rest stands
+            city.notes.append(f"HR records left out: {exc}")
     return city
+
+
+def _hr_records(client: httpx.Client, city: DemoCity, today: dt.date) -> None:
+    """Contracts (one ending within the dashboard's 90 days) and this year's training hours
+    (two workers short of H9's 30), recorded by each town's HR or chief."""
+    recorders = {
+        a.scope: _Api(client).login(a.username, a.password)
+        for a in city.accounts
+        if a.role in ("hr", "station_chief") and a.scope.startswith("towns/")
+    }
+    for w, worker in enumerate(city.workers):
+        hr = recorders[city.towns[w // 3]]
+        ends = today + dt.timedelta(days=60) if w == 0 else dt.date(today.year + 1, 12, 31)
+        starts = dt.date(ends.year - 3, ends.month, ends.day) + dt.timedelta(days=1)
+        hr.call(
+            "POST",
+            f"/v1/{worker}/contracts",
+            {
+                "kind": "CONTRACT_KIND_FIXED_TERM",
+                "startDate": _date(starts),
+                "endDate": _date(ends),
+                "probationMonths": 6,
+                "monthlyBase": {"fen": "450000"},
+            },
+        )
+        for k, hours in enumerate(((16, 16), (12,), ())[w % 3]):
+            hr.call(
+                "POST",
+                f"/v1/{worker}/trainingRecords",
+                {
+                    "kind": "TRAINING_KIND_TRAINING",
+                    "tenthHours": hours * 10,
+                    "provider": "市社工协会（演示）",
+                    "date": _date(dt.date(today.year, 3, 2 + 7 * k)),
+                },
+            )
 
 
 def _create_accounts(admin: _Api, city: DemoCity) -> None:
@@ -331,6 +373,8 @@ def load_and_print(settings: Settings, url: str, console: Console) -> DemoCity |
         f"{city.escalations} escalations ({time.monotonic() - started:.1f} s).",
         soft_wrap=True,
     )
+    for note in city.notes:
+        console.print(f"[yellow]{note}[/]", soft_wrap=True, markup=True)
     console.print(
         "Demo accounts, shown once (log in with POST /v1/auth:login or `sgz login`):",
         soft_wrap=True,
