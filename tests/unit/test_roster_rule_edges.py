@@ -204,3 +204,41 @@ def test_s1_s2_station_facts_are_checked_field_by_field() -> None:
         with pytest.raises(InvalidArgument):
             check_station(Station("chengdong", office_area_m2=area), today)
     check_station(Station("chengdong", office_area_m2=100_000.0), today)
+
+
+def test_s2_the_city_summary_counts_each_have_and_each_timeliness() -> None:
+    """Rule S2: three towns, counted by hand."""
+    from roster_svc.domain.stations import (
+        Compliance,
+        Have,
+        HaveCheck,
+        HaveState,
+        Station,
+        Timeliness,
+        summarise,
+    )
+
+    def town(tid: str, timeliness: Timeliness, staff: HaveState, rules: HaveState) -> Compliance:
+        haves = tuple(
+            HaveCheck(h, staff if h is Have.STAFF else rules if h is Have.RULES else HaveState.MET)
+            for h in Have
+        )
+        return Compliance(Station(tid), D(2026, 11, 26), timeliness, haves)
+
+    summary = summarise(
+        [
+            town("a", Timeliness.ON_TIME, HaveState.MET, HaveState.MET),
+            town("b", Timeliness.LATE, HaveState.UNKNOWN, HaveState.MET),
+            town("c", Timeliness.ON_TIME, HaveState.NOT_MET, HaveState.NOT_MET),
+        ]
+    )
+    assert (summary.towns, summary.compliant) == (3, 1)
+    assert summary.have_met[Have.STAFF] == 1 and summary.have_unknown[Have.STAFF] == 1
+    assert summary.have_met[Have.RULES] == 2 and summary.have_unknown[Have.RULES] == 0
+    assert summary.have_met[Have.PREMISES] == 3
+    assert summary.timeliness == {
+        Timeliness.PENDING: 0,
+        Timeliness.OVERDUE: 0,
+        Timeliness.ON_TIME: 2,
+        Timeliness.LATE: 1,
+    }
