@@ -278,3 +278,68 @@ def test_finance_tries_to_close_a_period_with_a_balance_and_reads_the_refusal(
     assert "不能结账" in refusal and "F4" in refusal and "2700.00" in refusal
     cb.look(page, "14-finance-close-refused")
     page.context.close()
+
+
+def test_the_pages_count_weeks_money_and_deadlines_as_the_services_do(
+    browser: Browser, base_url: str
+) -> None:
+    """The console's own arithmetic, with answers worked out by hand (rules V1, V3-V6, F2)."""
+    page = cb.new_context(browser, cb.PHONE).new_page()
+    page.goto(base_url + "/console/")
+    found = page.evaluate(
+        """async () => {
+          const time = await import('/console/js/time.js');
+          const policy = await import('/console/js/policy.js');
+          const money = await import('/console/pages/services.js');
+          const rules = [
+            {finding: 'CHECK_ITEM_RESIDENCE_HYGIENE', urgency: 'URGENCY_PROMPT',
+             action: 'ESCALATION_ACTION_CLEANING', contactWithin: '86400s',
+             actionWithin: '259200s'},
+            {finding: 'CHECK_ITEM_HOUSE_SAFETY', urgency: 'URGENCY_IMMEDIATE',
+             action: 'ESCALATION_ACTION_INSTITUTION_ADMISSION', contactWithin: '7200s',
+             actionWithin: '604800s', assistanceRequired: true},
+            {finding: 'CHECK_ITEM_REGULAR_DIET', urgency: 'URGENCY_PROMPT',
+             action: 'ESCALATION_ACTION_INSTITUTION_ADMISSION', contactWithin: '86400s',
+             actionWithin: '1209600s'},
+          ];
+          const opens = policy.preview({rules},
+            ['CHECK_ITEM_REGULAR_DIET', 'CHECK_ITEM_HOUSE_SAFETY', 'CHECK_ITEM_RESIDENCE_HYGIENE'],
+            new Date('2026-11-26T02:00:00Z'));
+          return {
+            sundayNight: time.isoWeek(new Date('2026-11-29T15:30:00Z')),
+            mondayMorning: time.isoWeek(new Date('2026-11-29T16:30:00Z')),
+            newYear: time.isoWeek(new Date('2027-01-01T04:00:00Z')),
+            opens: opens.map((e) => [e.action, e.urgency, e.contactDeadline.toISOString(),
+                                     e.actionDeadline.toISOString(), e.assistanceRequired]),
+            fen: [money.fenOf('700'), money.fenOf('700.1'), money.fenOf('0.05'),
+                  money.fenOf('1.005'), money.fenOf('-1')],
+            yuan: [money.yuan({fen: '70010'}), money.yuan({fen: '-5'}), money.yuan(undefined)],
+          };
+        }"""
+    )
+    # V1: ISO weeks in China Standard Time: Sunday 23:30 CST is still 2026-W48.
+    assert found["sundayNight"] == "2026-W48"
+    assert found["mondayMorning"] == "2026-W49"
+    assert found["newYear"] == "2026-W53"
+    # V3-V6: one escalation per action; the institution takes the immediate urgency and the
+    # tightest deadlines of its two findings (2 h and 7 days from 10:00 CST on 26 November).
+    assert found["opens"] == [
+        [
+            "ESCALATION_ACTION_INSTITUTION_ADMISSION",
+            "URGENCY_IMMEDIATE",
+            "2026-11-26T04:00:00.000Z",
+            "2026-12-03T02:00:00.000Z",
+            True,
+        ],
+        [
+            "ESCALATION_ACTION_CLEANING",
+            "URGENCY_PROMPT",
+            "2026-11-27T02:00:00.000Z",
+            "2026-11-29T02:00:00.000Z",
+            False,
+        ],
+    ]
+    # Money is integer fen: never a float, never a third decimal.
+    assert found["fen"] == [{"fen": "70000"}, {"fen": "70010"}, {"fen": "5"}, None, None]
+    assert found["yuan"] == ["¥700.10", "-¥0.05", "¥0.00"]
+    page.context.close()
