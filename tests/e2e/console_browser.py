@@ -40,7 +40,8 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
 }
 DESK: dict[str, Any] = {"viewport": {"width": 1280, "height": 860}}
-WAIT_MS = 20_000
+#: Generous: the machine running the tests is shared and often loaded.
+WAIT_MS = 30_000
 
 
 def chromium_or_skip() -> None:

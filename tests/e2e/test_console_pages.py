@@ -218,6 +218,7 @@ def test_the_chief_sees_the_escalation_on_the_board_the_ledger_and_the_person(
     page.wait_for_selector("#id-masked")
     masked = page.inner_text("#id-masked")
     assert "*" in masked and masked.startswith("320621")  # rule R2: the number is never shown
+    assert "李四" in page.inner_text("#person-escalations")  # the open escalation, one call
     cb.look(page, "12-chief-person")
     for route, marker, name in (
         ("hr", "#staffing", "15-chief-hr"),

@@ -35,6 +35,7 @@ export function showTime(value) {
 /** A google.type.Date as `YYYY-MM-DD`. */
 export function showDate(date) {
   if (!date || !date.year) return "";
+  if (!date.month) return String(date.year); // a year alone (e.g. a birth year)
   return `${date.year}-${pad(date.month)}-${pad(date.day)}`;
 }
 

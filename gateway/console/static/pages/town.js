@@ -256,19 +256,27 @@ export async function personsPage() {
 
 /** A person's overview: the ID number masked, status, care level, visits, missed weeks, agreements. */
 export async function personPage(name) {
-  let person;
-  try {
-    person = await api("GET", `/v1/${name}`);
-  } catch (error) {
-    page(t("Person"), h("div", { class: "error", role: "alert", id: "person-refused" },
-      error instanceof ApiError && [403, 404].includes(error.httpStatus) ? t("This person cannot be shown to you: {reason}", { reason: error.describe() }) : (error.describe ? error.describe() : String(error))));
-    return;
+  let person; let visits; let missed; let escalations = null;
+  try { // the gateway's one-call view, when it has it
+    const view = await api("GET", `/v1/${name}:overview`);
+    person = view.person;
+    visits = view.recentVisits || [];
+    missed = view.missedWeeks ? { missedWeeks: view.missedWeeks } : null;
+    escalations = view.openEscalations;
+  } catch (_e) {
+    try {
+      person = await api("GET", `/v1/${name}`);
+    } catch (error) {
+      page(t("Person"), h("div", { class: "error", role: "alert", id: "person-refused" },
+        error instanceof ApiError && [403, 404].includes(error.httpStatus) ? t("This person cannot be shown to you: {reason}", { reason: error.describe() }) : (error.describe ? error.describe() : String(error))));
+      return;
+    }
+    [visits, missed] = await Promise.all([
+      api("GET", "/v1/visits", { query: { person: name, pageSize: 20 } }).then((a) => a.visits || [], () => []),
+      api("GET", `/v1/${name}/missedWeeks`, { query: { startWeek: weekBefore(12), endWeek: isoWeek() } }).catch(() => null),
+    ]);
   }
-  const [visits, missed, agreements] = await Promise.all([
-    api("GET", "/v1/visits", { query: { person: name, pageSize: 20 } }).then((a) => a.visits || [], () => []),
-    api("GET", `/v1/${name}/missedWeeks`, { query: { startWeek: weekBefore(12), endWeek: isoWeek() } }).catch(() => null),
-    api("GET", `/v1/${name}/agreements`).then((a) => a.agreements || [], () => []),
-  ]);
+  const agreements = await api("GET", `/v1/${name}/agreements`).then((a) => a.agreements || [], () => []);
   const village = await api("GET", `/v1/${person.village}`).then((v) => v.displayName, () => tail(person.village));
   const fact = (k, v, id = "") => [h("dt", {}, k), h("dd", id ? { id } : {}, v || "—")];
   const findingsOf = (v) => Object.entries(v.checks || {}).filter(([, c]) => c.result === "CHECK_RESULT_PROBLEM").map(([field]) => checkItemLabel(`CHECK_ITEM_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`));
@@ -281,12 +289,14 @@ export async function personPage(name) {
       fact(t("Birth date"), showDate(person.birthDate)),
       fact(t("Address"), person.address),
       fact(t("Worker"), tail(person.worker))),
+    escalations ? [h("h2", {}, t("Open escalations")),
+      escalations.length ? h("ul", { class: "list", id: "person-escalations" }, escalations.map((e) => escalationItem(e, person.displayName))) : h("p", { class: "ok" }, t("No open escalations"))] : null,
     h("h2", {}, t("Visits")),
     visits.length ? h("ul", { class: "list" }, visits.map((v) => {
       const found = findingsOf(v);
       return h("li", {}, h("strong", {}, showTime(v.visitTime)), " ", found.length ? h("span", { class: "bad" }, t("Findings: {items}", { items: found.join("、") })) : h("span", { class: "ok" }, t("Nothing wrong found")));
     })) : h("p", { class: "muted" }, t("No visits yet")),
-    h("h2", {}, t("Missed weeks (last 12)")),
+    h("h2", {}, t("Missed weeks")),
     missed ? h("p", {}, missed.missedWeeks.length ? t("{n} missed: {weeks}", { n: missed.missedWeeks.length, weeks: missed.missedWeeks.map((w) => w.week).join(", ") }) : t("None")) : h("p", { class: "muted" }, "—"),
     h("h2", {}, t("Four-party agreements")),
     agreements.length ? h("ul", {}, agreements.map((a) => h("li", {}, showDate(a.signDate || a.startDate), " ", tail(a.worker)))) : h("p", { class: "warn" }, t("No four-party agreement")));
