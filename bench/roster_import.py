@@ -228,7 +228,7 @@ def _bare_executemany(path: Path, url: str) -> dict[str, float]:
     fernet = Fernet(Fernet.generate_key())
     key = b"k" * 32
     # Addresses and phones are sealed on the way in, as the service seals them.
-    SealedText.install(FernetIdVault(key, Fernet.generate_key()))
+    SealedText.install(FernetIdVault(key, Fernet.generate_key()), "roster")
     persons, statuses, assessments = [], [], []
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)

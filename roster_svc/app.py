@@ -62,7 +62,7 @@ def build(settings: Settings) -> ServiceSpec:
     )
     # Addresses and phones are sealed at rest with the same keys; rows from before are sealed
     # in place once (docs/privacy.md).
-    SealedText.install(vault)
+    SealedText.install(vault, "roster")
     with factory() as session, session.begin():
         seal_plaintext(session, orm.persons, "id", ("address", "phone"))
 

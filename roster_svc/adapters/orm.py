@@ -89,8 +89,8 @@ persons = Table(
     Column("gender", Enum(Gender, native_enum=False, length=10), nullable=False),
     Column("birth_date", Date, nullable=False),
     # Read, never searched on: sealed at rest (docs/privacy.md).
-    Column("address", SealedText(), nullable=False, default=""),
-    Column("phone", SealedText(), nullable=False, default=""),
+    Column("address", SealedText("roster"), nullable=False, default=""),
+    Column("phone", SealedText("roster"), nullable=False, default=""),
     Column("version", Integer, nullable=False),
     ForeignKeyConstraint(["town_id", "village_id"], ["villages.town_id", "villages.id"]),
     Index("ix_persons_town_village", "town_id", "village_id", "id"),
@@ -192,8 +192,8 @@ person_import_staging = Table(
     Column("gender", Enum(Gender, native_enum=False, length=10), nullable=False),
     Column("birth_date", Date, nullable=False),
     # Read, never searched on: sealed at rest (docs/privacy.md).
-    Column("address", SealedText(), nullable=False),
-    Column("phone", SealedText(), nullable=False),
+    Column("address", SealedText("roster"), nullable=False),
+    Column("phone", SealedText("roster"), nullable=False),
     Column("expected_version", Integer, nullable=True),
     Column("effective_date", Date, nullable=False),
     Column("assessment_id", String(32), nullable=True),

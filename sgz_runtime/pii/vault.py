@@ -11,7 +11,7 @@ import os
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import Text, and_, or_, select, type_coerce, update
@@ -89,32 +89,41 @@ SEALED_PREFIX = "enc1:"
 
 
 class SealedText(TypeDecorator[str]):
-    """A text column kept encrypted with the process's vault (docs/privacy.md): for personal
-    data that is read but never searched on (addresses, phones). Values written before the
-    column was sealed read back as they are, and `seal_plaintext` seals them in place."""
+    """A text column kept encrypted with a vault installed for the process (docs/privacy.md):
+    for personal data that is read but never searched on (addresses, phones). Values written
+    before the column was sealed read back as they are, and `seal_plaintext` seals them in place.
+
+    `keyring` names the vault, so two services sharing a process (tests) never seal with each
+    other's keys: the roster's columns are `SealedText("roster")`."""
 
     impl = Text
     cache_ok = True
-    #: Installed once by the service's wiring (app.py), before any query.
-    vault: FernetIdVault | None = None
+    #: The vaults installed by each service's wiring (app.py), before any query.
+    vaults: ClassVar[dict[str, FernetIdVault]] = {}
+
+    def __init__(self, keyring: str) -> None:
+        super().__init__()
+        self.keyring = keyring
 
     @classmethod
-    def install(cls, vault: FernetIdVault) -> None:
-        cls.vault = vault
+    def install(cls, vault: FernetIdVault, keyring: str = "roster") -> None:
+        cls.vaults[keyring] = vault
+
+    def _vault(self) -> FernetIdVault:
+        found = SealedText.vaults.get(self.keyring)
+        if found is None:
+            raise RuntimeError(f"no vault installed for sealed {self.keyring} columns")
+        return found
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if not value or value.startswith(SEALED_PREFIX):
             return value
-        if SealedText.vault is None:
-            raise RuntimeError("no vault installed for sealed columns (SealedText.install)")
-        return SEALED_PREFIX + SealedText.vault.seal(value)
+        return SEALED_PREFIX + self._vault().seal(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if not value or not value.startswith(SEALED_PREFIX):
             return value
-        if SealedText.vault is None:
-            raise RuntimeError("no vault installed for sealed columns (SealedText.install)")
-        return SealedText.vault.reveal(value[len(SEALED_PREFIX) :])
+        return self._vault().reveal(value[len(SEALED_PREFIX) :])
 
 
 def seal_plaintext(session: Any, table: Any, key: str, columns: Sequence[str]) -> int:
