@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import grpc
@@ -43,7 +43,7 @@ VILLAGE = f"{TOWN}/villages/xinhua"
 AUDITOR = as_caller(role=Role.AUDITOR, level=ScopeLevel.CITY, subject="users/auditor")
 CHIEF = as_caller(role=Role.STATION_CHIEF, level=ScopeLevel.TOWN, scope=TOWN, subject="users/chief")
 #: Every role that reads persons, each in a scope that covers the person.
-READERS: dict[str, list[tuple[str, str]]] = {
+READERS: dict[str, Sequence[tuple[str, str]]] = {
     "city_civil_affairs": CITY,
     "town_head": as_caller(role=Role.TOWN_HEAD, level=ScopeLevel.TOWN, scope=TOWN),
     "station_chief": CHIEF,
