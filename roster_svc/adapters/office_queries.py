@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     func,
     insert,
+    null,
     or_,
     select,
     type_coerce,
@@ -127,8 +128,12 @@ class OfficeQueries(Protocol):
     ) -> list[tuple[Person, Facts]]: ...
     def persons(self, person_ids: Sequence[str], day: dt.date) -> list[tuple[Person, Facts]]: ...
     def export_page(
-        self, scope: Scope, day: dt.date, after: str | None, limit: int
-    ) -> list[ExportRow]: ...
+        self, scope: Scope, day: dt.date, after: str | None, limit: int, *, facts: bool = True
+    ) -> list[ExportRow]:
+        """facts=False leaves status, care level and worker out (a file export has no
+        column for them) and saves their three subqueries a row."""
+        ...
+
     def count(self, scope: Scope, day: dt.date) -> int: ...
     def towns_by_code(self, codes: Sequence[str]) -> dict[str, Town]: ...
     def villages_by_code(self, codes: Sequence[str]) -> dict[str, Village]: ...
@@ -187,9 +192,13 @@ class SqlOfficeQueries:
         return [(p, Facts(s, c, w or "")) for p, s, c, w in self.session.execute(statement)]
 
     def export_page(
-        self, scope: Scope, day: dt.date, after: str | None, limit: int
+        self, scope: Scope, day: dt.date, after: str | None, limit: int, *, facts: bool = True
     ) -> list[ExportRow]:
         where = self._where(scope, day)
+        none = null()
+        status, care, worker = (
+            (_status_at(day), _care_at(day), _worker_at(day)) if facts else (none, none, none)
+        )
         if after is not None:
             where.append(_P.id > after)
         # Sealed columns read as stored (type_coerce skips their one-at-a-time decryption).
@@ -206,9 +215,9 @@ class SqlOfficeQueries:
                 type_coerce(_P.address, Text).label("address"),
                 type_coerce(_P.phone, Text).label("phone"),
                 _P.version,
-                _status_at(day).label("fact_status"),
-                _care_at(day).label("fact_care"),
-                _worker_at(day).label("fact_worker"),
+                status.label("fact_status"),
+                care.label("fact_care"),
+                worker.label("fact_worker"),
                 _V.display_name.label("village_display_name"),
             )
             .join(orm.villages, and_(_V.town_id == _P.town_id, _V.id == _P.village_id))

@@ -371,6 +371,7 @@ class OfficeMethods:
             reveal_id_numbers=request.reveal_id_numbers,
             page_size=request.page_size,
             page_token=request.page_token,
+            as_table=request.as_table,
         )
         page = office.export_persons(
             cmd,

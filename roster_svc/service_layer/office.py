@@ -439,7 +439,7 @@ def export_persons(
     after = paging.parse(0, cmd.page_token, key).after
     with uow:
         scope = _scope(uow, caller, cmd.parent, "parent", today)
-        found = uow.office.export_page(scope, today, after, size + 1)
+        found = uow.office.export_page(scope, today, after, size + 1, facts=not cmd.as_table)
         total = uow.office.count(scope, today) if after is None else 0
     if after is None:
         audit.exported(caller, cmd.parent, purpose, total, cmd.reveal_id_numbers)

@@ -47,6 +47,8 @@ class ExportPersons:
     reveal_id_numbers: bool = False
     page_size: int = 0
     page_token: str = ""
+    #: The page as the roster file's columns: no status, care level or worker is read.
+    as_table: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
