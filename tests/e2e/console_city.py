@@ -14,8 +14,9 @@ PASSWORD = "Console-test-2026!"
 
 
 def id_number(seed: int) -> str:
-    """A valid 18-digit resident ID (rule R2) born 1940-1989, from seed."""
-    body = f"320621{1940 + seed % 50}0101{seed % 1000:03d}"
+    """A valid 18-digit resident ID (rule R2) born 1940-1989, from seed (16.8 million apart)."""
+    month, day = 1 + seed // 1000 % 12, 1 + seed // 12000 % 28
+    body = f"320621{1940 + seed // 336000 % 50}{month:02d}{day:02d}{seed % 1000:03d}"
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return body + "10X98765432"[sum(int(a) * w for a, w in zip(body, weights, strict=True)) % 11]
 

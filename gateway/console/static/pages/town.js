@@ -276,7 +276,11 @@ export async function personPage(name) {
       api("GET", `/v1/${name}/missedWeeks`, { query: { startWeek: weekBefore(12), endWeek: isoWeek() } }).catch(() => null),
     ]);
   }
+  if (!missed) { // the view could not say: asked for the last twelve weeks
+    missed = await api("GET", `/v1/${name}/missedWeeks`, { query: { startWeek: weekBefore(12), endWeek: isoWeek() } }).catch(() => null);
+  }
   const agreements = await api("GET", `/v1/${name}/agreements`).then((a) => a.agreements || [], () => []);
+  const workerName = person.worker ? await api("GET", `/v1/${person.worker}`).then((w) => w.displayName, () => tail(person.worker)) : "";
   const village = await api("GET", `/v1/${person.village}`).then((v) => v.displayName, () => tail(person.village));
   const fact = (k, v, id = "") => [h("dt", {}, k), h("dd", id ? { id } : {}, v || "—")];
   const findingsOf = (v) => Object.entries(v.checks || {}).filter(([, c]) => c.result === "CHECK_RESULT_PROBLEM").map(([field]) => checkItemLabel(`CHECK_ITEM_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`));
@@ -288,7 +292,7 @@ export async function personPage(name) {
       fact(t("Self-care ability"), label(person.careLevel)),
       fact(t("Birth date"), showDate(person.birthDate)),
       fact(t("Address"), person.address),
-      fact(t("Worker"), tail(person.worker))),
+      fact(t("Worker"), workerName)),
     escalations ? [h("h2", {}, t("Open escalations")),
       escalations.length ? h("ul", { class: "list", id: "person-escalations" }, escalations.map((e) => escalationItem(e, person.displayName))) : h("p", { class: "ok" }, t("No open escalations"))] : null,
     h("h2", {}, t("Visits")),
