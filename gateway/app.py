@@ -87,6 +87,8 @@ class Gateway:
         self._calls: dict[str, grpc.aio.UnaryUnaryMultiCallable[Message, Message]] = {}
         self._signer: identity.TokenSigner | None = None
         self._openapi: dict[str, Any] | None = None
+        #: A worker's town by `workers/{w}`, with when to ask HR again.
+        self._worker_towns: dict[str, tuple[float, str | None]] = {}
 
     async def start(self) -> None:
         if self.accounts is None:
@@ -131,7 +133,13 @@ class Gateway:
             authorization.require_json_write(request)
             caller = await self.authenticator.authenticate(request)
             authorization.require(self.access[route.grpc_path], caller, route.grpc_path)
-            authorization.require_path_in_scope(caller, match.bindings.values())
+            names = match.bindings.values()
+            caseload_town = None
+            if caller.scope_level is identity.ScopeLevel.CASELOAD and authorization.towns_named(
+                names
+            ):
+                caseload_town = await self.town_of_worker(caller.scope)
+            authorization.require_path_in_scope(caller, names, caseload_town=caseload_town)
             body = await _read_body(request)
             message = build_request(route, match.bindings, request.query_params.multi_items(), body)
         except authorization.UnsupportedMediaType as exc:
@@ -152,6 +160,27 @@ class Gateway:
         except grpc.aio.AioRpcError as exc:
             return gw_errors.error_response(gw_errors.status_of_rpc_error(exc))
         return JSONResponse(response_json(route, response))
+
+    async def town_of_worker(self, worker: str) -> str | None:
+        """The town of `workers/{w}` (HR, asked as the system, remembered a minute); None when
+        HR cannot say, and the service's own scope check decides."""
+        found = self._worker_towns.get(worker)
+        if found is not None and time.monotonic() < found[0]:
+            return found[1]
+        if "/sgz.hr.v1.HrService/GetWorker" not in self._calls:
+            return None
+        system = identity.Caller("services/gateway", identity.Role.SYSTEM, identity.ScopeLevel.CITY)
+        try:
+            answer = await self.call_json(
+                "/sgz.hr.v1.HrService/GetWorker", {"name": worker}, system
+            )
+        except errors.DomainError:
+            return None
+        town = str(answer.get("town", "")) or None
+        if len(self._worker_towns) >= 10_000:
+            self._worker_towns.clear()
+        self._worker_towns[worker] = (time.monotonic() + 60.0, town)
+        return town
 
     def access_of(self, grpc_path: str) -> authorization.Access | None:
         """Who may call an RPC; None when no route of this gateway serves it."""

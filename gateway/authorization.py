@@ -88,10 +88,23 @@ class OutOfScope(PermissionDenied):
     reason = "OUT_OF_SCOPE"
 
 
-def require_path_in_scope(caller: Caller, names: Iterable[str]) -> None:
+def towns_named(names: Iterable[str]) -> set[str]:
+    """The towns (`towns/{t}`) the resource names lie in."""
+    return {"/".join(n.split("/")[:2]) for n in names if n.startswith("towns/") and "/" in n}
+
+
+def require_path_in_scope(
+    caller: Caller, names: Iterable[str], *, caseload_town: str | None = None
+) -> None:
     """PermissionDenied (403) when a resource name in the URL path lies in another town (or,
-    for a village contact, another village of the town) than the caller's scope. Defence in
-    depth: the services check scope on every call, names in bodies and queries included."""
+    for a village contact, another village of the town) than the caller's scope; for a
+    worker, another town than their caseload's, when it is known (`caseload_town`). Defence
+    in depth: the services check scope on every call, names in bodies and queries included."""
+    if caller.scope_level is ScopeLevel.CASELOAD and caseload_town:
+        for town in towns_named(names):
+            if town != caseload_town:
+                raise OutOfScope(tr("{name} is outside the caller's scope", name=town))
+        return
     if caller.scope_level not in (ScopeLevel.TOWN, ScopeLevel.VILLAGE):
         return
     parts = caller.scope.split("/")

@@ -355,6 +355,8 @@ def test_a_scoped_role_gets_nothing_of_the_other_town(demo: Demo) -> None:
                     print(f"filtered, not refused: {role} {call.method} {call.path}")
     print(f"other-town calls by scoped roles: {dict(counts)}, leaked: {len(leaks)}")
     assert not leaks, "\n".join(leaks)
+    # Never 200, even with nothing in it: the gateway refuses a path in another town.
+    assert counts["200 with nothing of the other town"] == 0
     assert counts["tried"] > 0
 
 

@@ -344,3 +344,27 @@ def test_the_openapi_document_shows_each_routes_roles() -> None:
     assert by_id["RosterService_CreateTown"]["x-sgz-roles"] == ["city_civil_affairs", "system"]
     assert by_id["Accounts_Create"]["x-sgz-roles"] == ["city_civil_affairs"]
     assert "x-sgz-roles" not in by_id["Auth_Login"]
+
+
+WORKER = Caller("accounts/w", Role.STATION_WORKER, ScopeLevel.CASELOAD, "workers/w1")
+
+
+@pytest.mark.parametrize(
+    ("names", "town", "refused"),
+    [
+        (["towns/a"], "towns/a", False),
+        (["towns/a/villages/v"], "towns/a", False),
+        (["towns/b"], "towns/a", True),
+        (["towns/b/villages/v"], "towns/a", True),
+        (["towns/b"], None, False),  # HR could not say: the service decides
+        (["persons/p"], "towns/a", False),
+    ],
+)
+def test_a_worker_is_refused_a_path_in_another_town_than_their_caseloads(
+    names: list[str], town: str | None, refused: bool
+) -> None:
+    if refused:
+        with pytest.raises(OutOfScope):
+            require_path_in_scope(WORKER, names, caseload_town=town)
+    else:
+        require_path_in_scope(WORKER, names, caseload_town=town)
