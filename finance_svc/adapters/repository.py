@@ -86,6 +86,7 @@ def _explanation_json(explanation: Explanation) -> str:
                 for x in explanation.lines
             ],
             "unassessed": explanation.unassessed_person_months,
+            "unassessed_persons": list(explanation.unassessed_persons),
             "warnings": list(explanation.warnings),
         },
         ensure_ascii=False,
@@ -95,7 +96,13 @@ def _explanation_json(explanation: Explanation) -> str:
 def _explanation(text: str, total: int, with_lines: bool) -> Explanation:
     data = json.loads(text)
     if not with_lines:
-        return Explanation((), data["unassessed"], tuple(data["warnings"]), Fen(total))
+        return Explanation(
+            (),
+            data["unassessed"],
+            tuple(data["warnings"]),
+            Fen(total),
+            tuple(data.get("unassessed_persons", ())),
+        )
     lines = tuple(
         AllocationLine(
             date.fromisoformat(month),
@@ -107,7 +114,12 @@ def _explanation(text: str, total: int, with_lines: bool) -> Explanation:
         )
         for month, level, count, standard, name in data["lines"]
     )
-    return Explanation(lines, data["unassessed"], tuple(data["warnings"]))
+    return Explanation(
+        lines,
+        data["unassessed"],
+        tuple(data["warnings"]),
+        unassessed_persons=tuple(data.get("unassessed_persons", ())),
+    )
 
 
 def _key_columns(key: AccountKey) -> dict[str, str]:

@@ -4,6 +4,7 @@ in tests/unit/finance_fakes.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 import grpc
@@ -13,13 +14,18 @@ from finance_svc.domain.allocation import CareMonths
 from finance_svc.domain.standards import CareLevel
 from sgz_runtime import status
 from sgz_runtime.periods import Period
-from sgz_runtime.proto_values import date_from_pb, period_to_pb
+from sgz_runtime.proto_values import date_from_pb, date_to_pb, period_to_pb
 
 
 class RosterClient(Protocol):
     def care_months(self, parent: str, period: Period) -> list[CareMonths]:
         """The care months of `towns/{town}`, or of every town (`towns/-`), over the period,
         all pages; NotFound for an unknown town, Unavailable when the roster cannot be asked."""
+        ...
+
+    def unassessed_persons(self, town: str, period: Period) -> list[str]:
+        """The persons of the town dispersed without a care level on the first day of a
+        month of the period, `persons/{person}`, sorted (rule F1 lists them)."""
         ...
 
 
@@ -60,3 +66,29 @@ class GrpcRosterClient:
             token = page.next_page_token
             if not token:
                 return found
+
+    def unassessed_persons(self, town: str, period: Period) -> list[str]:
+        found: set[str] = set()
+        for year, month in period.months():
+            token = ""
+            while True:
+                request = roster_pb2.ListPersonsRequest(
+                    parent=town,
+                    status=roster_pb2.PERSON_STATUS_DISPERSED,
+                    as_of_date=date_to_pb(max(dt.date(year, month, 1), period.first)),
+                    page_size=1000,
+                    page_token=token,
+                )
+                try:
+                    page = self._stub.ListPersons(request)
+                except grpc.RpcError as exc:
+                    raise status.from_rpc_error(exc) from None
+                found.update(
+                    p.name
+                    for p in page.persons
+                    if p.care_level == roster_pb2.CARE_LEVEL_UNSPECIFIED
+                )
+                token = page.next_page_token
+                if not token:
+                    break
+        return sorted(found)

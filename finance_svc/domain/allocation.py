@@ -57,6 +57,9 @@ class Explanation:
     warnings: tuple[str, ...]
     #: The total when the lines were not loaded (a summary read); None: the lines' sum.
     total: Fen | None = None
+    #: Who the unassessed person-months are, `persons/{person}` (rule F1: listed, counted
+    #: nowhere).
+    unassessed_persons: tuple[str, ...] = ()
 
     @property
     def amount(self) -> Fen:

@@ -251,6 +251,7 @@ def allocation_to_pb(allocation: Allocation) -> pb.Allocation:
         ),
         reason=allocation.reason,
         unassessed_override_reason=allocation.unassessed_override_reason,
+        unassessed_persons=list(e.unassessed_persons),
     )
 
 

@@ -4,6 +4,7 @@ by a second person, list the versions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from finance_svc.adapters.repository import PeriodRecord
 from finance_svc.adapters.roster_client import RosterClient
@@ -39,6 +40,12 @@ def compute_allocations(
     rows = roster.care_months(cmd.parent, cmd.period)
     with uow:
         explained = explain(rows, uow.repo.standards(), uow.repo.wages())
+    # Rule F1: who is counted nowhere is listed, asked only for the towns that have any.
+    for town, found in list(explained.items()):
+        if found.unassessed_person_months:
+            persons = tuple(roster.unassessed_persons(town, cmd.period))
+            explained[town] = replace(found, unassessed_persons=persons)
+    with uow:
         towns = sorted(explained) if every else [cmd.parent]
         uow.repo.lock_towns(towns)
         records = {r.town: r for r in uow.repo.periods(towns, cmd.period.name)}

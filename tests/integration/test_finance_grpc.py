@@ -128,6 +128,19 @@ def stack(start_service) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
             ),
             metadata=CITY,
         )
+    # A third person, never assessed: counted nowhere, listed by name (rule F1).
+    body = "32068219500101002"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    check = "10X98765432"[sum(int(a) * w for a, w in zip(body, weights, strict=True)) % 11]
+    roster.CreatePerson(
+        rpb.CreatePersonRequest(
+            person=rpb.Person(
+                display_name="老人", id_number=body + check, village=f"{TOWN}/villages/xinhua"
+            ),
+            start_date=_d("2025-06-01"),
+        ),
+        metadata=CITY,
+    )
     finance = finance_pb2_grpc.FinanceServiceStub(finance_channel)
     civil = _as(role=Role.CITY_CIVIL_AFFAIRS)
     finance.CreateMinimumWage(
@@ -173,9 +186,15 @@ def test_a_period_from_the_roster_to_the_statement(stack: Stack) -> None:
     """6 months x (1 full loss x 800.00 + 1 self-care x 150.00) = 5,700.00 元 = 570,000 fen."""
     s = stack
     computed = s.finance.ComputeAllocations(
-        fpb.ComputeAllocationsRequest(parent="towns/-/periods/2026H1"), metadata=MAKER
+        fpb.ComputeAllocationsRequest(
+            parent="towns/-/periods/2026H1", unassessed_override_reason="assessment booked"
+        ),
+        metadata=MAKER,
     )
     (allocation,) = computed.allocations
+    assert allocation.unassessed_person_months == 6
+    (unassessed,) = allocation.unassessed_persons
+    assert unassessed.startswith("persons/")
     assert (allocation.name, allocation.amount.fen) == (f"{H1}/allocations/1", 570000)
     assert len(allocation.lines) == 12
     with pytest.raises(grpc.RpcError) as own:
@@ -239,7 +258,7 @@ def test_a_period_from_the_roster_to_the_statement(stack: Stack) -> None:
         fpb.GetDisclosureRequest(name=f"{H1}/disclosure"), metadata=CHIEF
     )
     assert disclosure.statement_hash == statement.statement_hash
-    assert "workers/" not in str(disclosure) and "users/" not in str(disclosure)
+    assert not any(m in str(disclosure) for m in ("workers/", "users/", "persons/"))
     verified = s.finance.VerifyPostings(fpb.VerifyPostingsRequest(town=TOWN), metadata=CITY)
     assert verified.holds and verified.postings_checked == 4
     with pytest.raises(grpc.RpcError) as late:

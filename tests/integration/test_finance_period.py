@@ -79,7 +79,7 @@ def roster() -> FakeRosterClient:
         + [CareMonths(B, date(2026, 6, 1), CareLevel.FULL_LOSS, 1)]
         + [CareMonths(B, date(2026, 1, 1), None, 1)]
     )
-    return FakeRosterClient(rows)
+    return FakeRosterClient(rows, unassessed={B: ["persons/p-b-not-assessed"]})
 
 
 def set_up_standards(uow: Callable[[], FinanceUnitOfWork]) -> None:
@@ -201,6 +201,7 @@ def test_worked_period_for_two_towns_to_the_fen(uow: Callable[[], FinanceUnitOfW
     found_b = allocations.list_allocations(uow(), caller=MAKER, town=B, period=H1)[0]
     assert found_b.amount == Fen(404000)
     assert found_b.explanation.unassessed_person_months == 1
+    assert found_b.explanation.unassessed_persons == ("persons/p-b-not-assessed",)
     assert [
         (x.month.month, x.level.value, x.person_months, x.amount.fen)
         for x in found_b.explanation.lines

@@ -12,8 +12,15 @@ class FakeRosterClient:
     """Care months held in memory, as SummarizeCareMonths would count them. `down` makes every
     call Unavailable; `calls` counts them."""
 
-    def __init__(self, rows: list[CareMonths] | None = None, *, down: bool = False):
+    def __init__(
+        self,
+        rows: list[CareMonths] | None = None,
+        *,
+        unassessed: dict[str, list[str]] | None = None,
+        down: bool = False,
+    ):
         self.rows = list(rows or [])
+        self.unassessed = unassessed or {}
         self.down = down
         self.calls = 0
 
@@ -24,6 +31,12 @@ class FakeRosterClient:
         return [
             r for r in self.rows if (parent == "towns/-" or r.town == parent) and r.month in period
         ]
+
+    def unassessed_persons(self, town: str, period: Period) -> list[str]:
+        self.calls += 1
+        if self.down:
+            raise errors.Unavailable("the roster service is unreachable")
+        return sorted(self.unassessed.get(town, []))
 
 
 def _typed(fake: FakeRosterClient) -> RosterClient:
