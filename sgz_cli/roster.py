@@ -373,6 +373,8 @@ def export_roster(
         page = call(client, "POST", f"/v1/{parent}/persons:export", body)
     revealed = bool(page.get("idNumbersRevealed"))
     total = int(page.get("totalSize", 0))
+    if output.suffix.lower() == ".csv":
+        return _export_csv(client, parent, output, body, page, total, on_page), revealed
     book = xlsxwriter.Workbook(str(output), {"constant_memory": True})
     sheet = book.add_worksheet("花名册")
     # Every cell is written as text; the ID column is text for what a town types in later too.
@@ -413,6 +415,35 @@ def export_roster(
     return n, revealed
 
 
+def _export_csv(
+    client: httpx.Client,
+    parent: str,
+    output: Path,
+    body: dict[str, Any],
+    page: dict[str, Any],
+    total: int,
+    on_page: Any,
+) -> int:
+    """The pages' CSV as they come (UTF-8 with a BOM, so Excel opens it; the import reads it
+    back): no cell is touched, so the client does next to nothing."""
+    n = 0
+    with output.open("w", encoding="utf-8-sig", newline="") as out:
+        out.write(",".join(HEADER_OF[f] for f in EXPORT_FIELDS) + "\n")
+        while True:
+            table = page.get("tableCsv", "")
+            body_start = table.find("\n") + 1  # after the header row
+            out.write(table[body_start:])
+            n += int(page.get("tableRows", 0))
+            if on_page is not None:
+                on_page(n, total)
+            token = page.get("nextPageToken", "")
+            if not token:
+                return n
+            page = call(
+                client, "POST", f"/v1/{parent}/persons:export", {**body, "pageToken": token}
+            )
+
+
 @app.command(
     "export",
     help=tr(
@@ -429,7 +460,8 @@ def export_file(
         ),
     ],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help=tr("The .xlsx file to write.").render())
+        Path,
+        typer.Option("-o", "--output", help=tr("The .xlsx (or .csv) file to write.").render()),
     ],
     purpose: Annotated[
         str,

@@ -109,6 +109,18 @@ def test_a_roster_file_names_villages_by_code_and_is_exported_again(
         ("张建国", IDS[1], "东风村", None, None),
         ("李秀英", IDS[0], "新华村", None, "13812345678"),
     ]
+    # As CSV, the export imports back with nothing changed.
+    again = tmp_path / "again.csv"
+    assert (
+        _sgz("roster", "export", "--town", TOWN, "-o", str(again), "--gateway", gateway).exit_code
+        == 0
+    )
+    assert (
+        again.read_text(encoding="utf-8-sig").splitlines()[0].startswith("姓名,身份证号,村（社区）")
+    )
+    back = _sgz("roster", "import", str(again), "--town", TOWN, "--gateway", gateway)
+    assert back.exit_code == 0, back.output
+    assert _flat("共 2 行：新增 0 人，更新 0 人，2 人无变化") in _flat(back.output)
 
 
 def test_a_problem_every_row_has_is_said_once_with_what_to_do(gateway: str, tmp_path: Path) -> None:
