@@ -387,6 +387,8 @@ def allocate(
         )
         for warning in item.get("warnings", []):
             _done(Console(), f"  ! {warning}")
+        for person in item.get("unassessedPersons", []):
+            _done(Console(), tr("  not assessed: {person}", person=person).render())
 
 
 @app.command("approve")

@@ -65,6 +65,7 @@ def _gateway(request: httpx.Request) -> httpx.Response:
                         "name": "towns/a/periods/2026H1/allocations/1",
                         "amount": {"fen": "2982000"},
                         "unassessedPersonMonths": 1,
+                        "unassessedPersons": ["persons/p9"],
                         "warnings": ["below the floor"],
                     }
                 ]
@@ -158,7 +159,7 @@ def test_allocate_prints_each_towns_draft_with_what_is_not_assessed() -> None:
     result = CliRunner().invoke(app, ["finance", "allocate", "--period", "2026H1"])
     assert result.exit_code == 0, result.output
     assert "towns/a/periods/2026H1/allocations/1：29820.00 元（未评估 1 人月）" in result.output
-    assert "below the floor" in result.output
+    assert "below the floor" in result.output and "未评估：persons/p9" in result.output
 
 
 def test_disburse_sends_yuan_as_whole_fen_and_refuses_a_fraction_of_a_fen() -> None:
