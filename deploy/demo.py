@@ -238,7 +238,90 @@ def load(settings: Settings, url: str, *, today: dt.date | None = None) -> DemoC
             _hr_records(client, city, today)
         except RuntimeError as exc:  # HR's rules refused the demo's records: the rest stands
             city.notes.append(f"HR records left out: {exc}")
+        try:
+            _finance(client, admin, city, today)
+        except RuntimeError as exc:  # the same for finance
+            city.notes.append(f"the subsidy left out: {exc}")
     return city
+
+
+#: Self-care assessments (rule R3) by person number: 4 of 6 indicators failed is full loss,
+#: 1 to 3 partial, none self-care.
+_UNABLE = (4, 2, 0, 1, 0, 5)
+_INDICATORS = ("eating", "dressing", "transferring", "toileting", "indoorWalking", "bathing")
+
+
+def _finance(client: httpx.Client, admin: _Api, city: DemoCity, today: dt.date) -> None:
+    """The half-year's subsidy (rules F1, F2): each person's self-care assessment, the minimum
+    wage and the care standard, the allocation computed by city finance and approved by a
+    second finance account (maker-checker), disbursed to the town and on to the station."""
+    assessed = dt.date(today.year - 2, 1, 1)
+    for n, person in enumerate(city.persons):
+        unable = _UNABLE[n % len(_UNABLE)]
+        answers = {
+            name: "INDICATOR_ANSWER_UNABLE" if i < unable else "INDICATOR_ANSWER_ABLE"
+            for i, name in enumerate(_INDICATORS)
+        }
+        admin.call(
+            "POST",
+            f"/v1/{person}/assessments",
+            {
+                "assessor": "第三方评估中心（演示）",
+                "assessmentDate": assessed.isoformat(),
+                **answers,
+            },
+        )
+    admin.call(
+        "POST",
+        "/v1/minimumWages",
+        {"effectiveDate": f"{today.year - 1}-01-01", "monthly": {"fen": "249000"}},
+    )
+    levels = (("SELF_CARE", "15000"), ("PARTIAL", "40000"), ("FULL_LOSS", "80000"))
+    admin.call(
+        "POST",
+        "/v1/careStandards",
+        {
+            "effectiveDate": f"{today.year}-01-01",
+            "amounts": [{"careLevel": f"CARE_LEVEL_{k}", "monthly": {"fen": v}} for k, v in levels],
+        },
+    )
+    checker_password = generated_password()
+    admin.call(
+        "POST",
+        "/v1/accounts",
+        {
+            "username": "demo.finance.checker",
+            "displayName": "demo.finance.checker（演示）",
+            "role": "city_finance",
+            "scopeLevel": "city",
+            "scope": "",
+            "password": checker_password,
+        },
+    )
+    city.accounts.append(
+        DemoAccount("city_finance", "demo.finance.checker", checker_password, "city")
+    )
+    maker_account = next(a for a in city.accounts if a.username == "demo.finance")
+    maker = _Api(client).login(maker_account.username, maker_account.password)
+    checker = _Api(client).login("demo.finance.checker", checker_password)
+    half = f"{today.year}H{1 if today.month <= 6 else 2}"
+    for town in city.towns:
+        period = f"{town}/periods/{half}"
+        (allocation,) = maker.call("POST", f"/v1/{period}/allocations:compute", {})["allocations"]
+        checker.call("POST", f"/v1/{allocation['name']}:approve", {})
+        for leg, rid in (
+            ("DISBURSEMENT_LEG_CITY_TO_TOWN", "demo-d1"),
+            ("DISBURSEMENT_LEG_TOWN_TO_STATION", "demo-d2"),
+        ):
+            maker.call(
+                "POST",
+                f"/v1/{period}/disbursements",
+                {
+                    "leg": leg,
+                    "amount": allocation["amount"],
+                    "requestId": f"{rid}-{town.split('/')[1]}",  # one id, one request
+                },
+            )
 
 
 def _hr_records(client: httpx.Client, city: DemoCity, today: dt.date) -> None:

@@ -173,10 +173,15 @@ def test_a_town_dashboard_answers_in_one_call(demo: Demo) -> None:
     # The demo's HR records: two workers are short of H9's 30 hours of training this year
     # (one has 12, one none); one contract ends within 90 days. The renewal report once came
     # back without that row (one run in four, not reproduced): its count is not asserted.
-    said = [line for line in demo.stack.log().splitlines() if "HR records" in line]
+    said = [line for line in demo.stack.log().splitlines() if "left out" in line]
     assert len(board["trainingShortfalls"]) == 2, said
     assert isinstance(board["contractsEndingSoon"], list), said
     assert board["subsidy"]["name"].startswith(f"{TOWN_A}/periods/")
+    # Rule F2 by hand: the town's 20 persons by self-care (fails 4,2,0,1,0,5 repeating: full,
+    # partial, self, partial, self, full) at 800/400/150 元 a month: three cycles of 2,700 元
+    # plus 800 + 400 = 9,300 元 a month, 6 months of the half-year = 55,800.00 元, all passed
+    # on to the station.
+    assert board["subsidy"]["stationBalance"] == {"fen": "5580000"}, said
     assert board["unavailable"] == {}
     # Who may see a dashboard comes from the table: the roles of GetWeeklyDue, less workers.
     with demo.client("hr") as hr:
