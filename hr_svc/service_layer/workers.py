@@ -111,7 +111,9 @@ def get_worker(uow: HrUnitOfWork, caller: Caller, name: str) -> Worker:
     (worker_id,) = names.parse("name", name, "workers")
     with uow:
         worker = uow.workers.get(worker_id)
-        if worker is None or not caller.sees_town(worker.town):
+        # A worker (caseload scope) reads their own record, which names their town.
+        own = caller.scope_level is ScopeLevel.CASELOAD and caller.scope == name
+        if worker is None or not (own or caller.sees_town(worker.town)):
             raise NotFound(name)
         return worker
 

@@ -14,6 +14,7 @@ from sgz_runtime.errors import (
     AlreadyExists,
     FailedPrecondition,
     InvalidArgument,
+    NotFound,
     PermissionDenied,
     Unavailable,
 )
@@ -171,3 +172,13 @@ def test_h2_listing_workers_employed_on_a_day_leaves_out_leavers_and_keeps_pagin
     assert rest == [] and last == ""
     everyone, _ = workers.list_workers(uow, CITY, "", 10, "")
     assert [w.name for w in everyone] == [stays.name, leaves.name, later.name]
+
+
+def test_a_worker_reads_their_own_record_but_not_a_colleagues() -> None:
+    uow = FakeUnitOfWork()
+    me = _create(uow, _cmd())
+    colleague = _create(uow, _cmd())
+    caseload = Caller("users/w", Role.STATION_WORKER, ScopeLevel.CASELOAD, me.name)
+    assert workers.get_worker(uow, caseload, me.name).town == "towns/chengdong"
+    with pytest.raises(NotFound):
+        workers.get_worker(uow, caseload, colleague.name)
