@@ -24,6 +24,7 @@ from gateway.accounts.passwords import generated_password
 from gateway.accounts.service import Bootstrap
 from sgz_runtime.china_time import CST
 from sgz_runtime.config import SERVICES, Settings
+from sgz_runtime.i18n import Text, tr
 
 MARKER = "demo.state"
 TOWNS = (
@@ -96,7 +97,7 @@ class DemoCity:
     visits: int = 0
     escalations: int = 0
     #: What the demo left out, said once when it is printed.
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
 
 def decide(settings: Settings, *, wanted: bool) -> bool:
@@ -237,11 +238,11 @@ def load(settings: Settings, url: str, *, today: dt.date | None = None) -> DemoC
         try:
             _hr_records(client, city, today)
         except RuntimeError as exc:  # HR's rules refused the demo's records: the rest stands
-            city.notes.append(f"HR records left out: {exc}")
+            city.notes.append(tr("HR records left out: {error}", error=str(exc)))
         try:
             _finance(client, admin, city, today)
         except RuntimeError as exc:  # the same for finance
-            city.notes.append(f"the subsidy left out: {exc}")
+            city.notes.append(tr("the subsidy left out: {error}", error=str(exc)))
     return city
 
 
@@ -441,28 +442,36 @@ def _record_visits(client: httpx.Client, city: DemoCity, now: dt.datetime) -> No
 
 def load_and_print(settings: Settings, url: str, console: Console) -> DemoCity | None:
     """Loads the demo city and prints its accounts; says so and goes on if it cannot."""
-    console.print("Loading the demo city (sgz up --no-demo skips it) ...")
+    console.print(tr("Loading the demo city (sgz up --no-demo skips it) ...").render())
     started = time.monotonic()
     try:
         city = load(settings, url)
     except Exception as exc:  # the stack runs on without the demo
-        console.print(f"[red]the demo city could not be loaded:[/] {exc}", soft_wrap=True)
+        said = tr("the demo city could not be loaded: {error}", error=str(exc)).render()
+        console.print(said, soft_wrap=True, style="red", markup=False)
         _mark(settings.data_dir / MARKER, "failed")
         return None
     _mark(settings.data_dir / MARKER, "loaded")
-    console.print(
-        f"Demo city: {len(city.towns)} towns, {len(city.villages)} villages, "
-        f"{len(city.workers)} workers, {len(city.persons)} persons, {city.visits} visits, "
-        f"{city.escalations} escalations ({time.monotonic() - started:.1f} s).",
-        soft_wrap=True,
+    summary = tr(
+        "Demo city: {towns} towns, {villages} villages, {workers} workers, {persons} persons, "
+        "{visits} visits, {escalations} escalations ({seconds} s).",
+        towns=len(city.towns),
+        villages=len(city.villages),
+        workers=len(city.workers),
+        persons=len(city.persons),
+        visits=city.visits,
+        escalations=city.escalations,
+        seconds=f"{time.monotonic() - started:.1f}",
     )
+    console.print(summary.render(), soft_wrap=True)
     for note in city.notes:
-        console.print(f"[yellow]{note}[/]", soft_wrap=True, markup=True)
+        console.print(note.render(), soft_wrap=True, style="yellow", markup=False)
     console.print(
-        "Demo accounts, shown once (log in with POST /v1/auth:login or `sgz login`):",
+        tr("Demo accounts, shown once (log in with POST /v1/auth:login or `sgz login`):").render(),
         soft_wrap=True,
+        markup=False,
     )
-    for account in city.accounts:  # one plain line each: a table would cut the passwords
+    for account in city.accounts:  # a data line for scripts, as it is in every language
         console.print(
             f"demo account: {account.role:<18} {account.username:<16} {account.password}  "
             f"{account.scope}",

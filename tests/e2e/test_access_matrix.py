@@ -52,7 +52,7 @@ def _start_demo(data_dir: Path, env: dict[str, str]) -> tuple[RunningStack, floa
     started = time.monotonic()
     with output.open("wb") as out:
         process = subprocess.Popen(
-            sgz("up", f"--data-dir={data_dir}", *options),  # the demo is on by default
+            sgz("--lang", "en", "up", f"--data-dir={data_dir}", *options),  # demo on by default
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
