@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sgz_cli import accounts, assess, finance, hr, ledger, login, places, roster, status, up
+from sgz_cli import accounts, assess, audit, finance, hr, ledger, login, places, roster, status, up
 from sgz_runtime.i18n import bind_locale, tr
 
 app = typer.Typer(
@@ -54,3 +54,4 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(assess.app, name="assess")
 app.add_typer(finance.app, name="finance")
 app.add_typer(hr.app, name="hr")
+app.add_typer(audit.app, name="audit")
