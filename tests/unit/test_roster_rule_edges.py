@@ -242,3 +242,27 @@ def test_s2_the_city_summary_counts_each_have_and_each_timeliness() -> None:
         Timeliness.ON_TIME: 2,
         Timeliness.LATE: 1,
     }
+
+
+def test_r6_as_of_a_day_counts_a_spans_first_day_and_not_its_end() -> None:
+    """Rule R6: moved to an institution on 1 March: dispersed on 28 February, not on 1 March."""
+    from roster_svc.domain.persons import Span, as_of, spans
+
+    history_ = spans(
+        [(D(2026, 1, 1), PersonStatus.DISPERSED), (D(2026, 3, 1), PersonStatus.IN_INSTITUTION)],
+        lambda e: e[0],
+    )
+    assert [s.end for s in history_] == [D(2026, 3, 1), None]
+
+    def status(day: dt.date) -> PersonStatus | None:
+        found = as_of(history_, day)
+        return None if found is None else found[1]
+
+    assert status(D(2025, 12, 31)) is None
+    assert status(D(2026, 1, 1)) is PersonStatus.DISPERSED
+    assert status(D(2026, 2, 28)) is PersonStatus.DISPERSED
+    assert status(D(2026, 3, 1)) is PersonStatus.IN_INSTITUTION
+    march = Span("x", D(2026, 3, 1), D(2026, 4, 1))
+    assert not march.overlaps(D(2026, 2, 1), D(2026, 3, 1))  # February ends where March starts
+    assert not march.overlaps(D(2026, 4, 1), D(2026, 5, 1))
+    assert march.overlaps(D(2026, 3, 31), D(2026, 4, 1))
