@@ -143,3 +143,14 @@ def test_the_help_is_chinese_by_default() -> None:
     shown = _sgz("--help")
     assert _flat("乡镇社会工作服务站") in _flat(shown.output)
     assert _flat("花名册：导入、导出乡镇的花名册文件。") in _flat(shown.output)
+
+
+def test_the_gateways_answers_come_in_the_language_asked_for(gateway: str, tmp_path: Path) -> None:
+    """`sgz --lang en` sends Accept-Language: the roster's reasons come back in English."""
+    places = tmp_path / "places.csv"
+    places.write_text("区划代码,名称\n3206211,城东镇\n", encoding="utf-8")
+    chinese = _sgz("places", "import", str(places), "--gateway", gateway)
+    english = _sgz("--lang", "en", "places", "import", str(places), "--gateway", gateway)
+    assert chinese.exit_code == english.exit_code == 1
+    assert _flat("请填写乡镇的 9 位或村（社区）的 12 位统计用区划代码") in _flat(chinese.output)
+    assert _flat("enter the 9-digit code of a town or the 12-digit code") in _flat(english.output)
