@@ -20,8 +20,11 @@ from sgz_runtime.errors import DomainError
 from sgz_runtime.i18n import tr
 
 app = typer.Typer(
-    help="Accounts: who may use sgz, with which role and scope.", no_args_is_help=True
+    help=tr("Accounts: who may use sgz, with which role and scope.").render(), no_args_is_help=True
 )
+
+
+Username = Annotated[str, typer.Argument(help=tr("The account's username.").render())]
 
 
 def _call(gateway: str | None, method: str, path: str, body: Any = None) -> Any:
@@ -47,16 +50,24 @@ def _show_password(username: str, password: str) -> None:
     )
 
 
-@app.command()
+@app.command(
+    help=tr(
+        "Create the first admin (city civil affairs, city-wide), once: refused when any account"
+        " exists. Run it on the gateway's machine, with access to its data directory."
+    ).render()
+)
 def bootstrap(
-    username: Annotated[str, typer.Option(help="The first admin's username.")] = "admin",
-    display_name: Annotated[str, typer.Option(help="The first admin's name.")] = "市民政局管理员",
+    username: Annotated[
+        str, typer.Option(help=tr("The first admin's username.").render())
+    ] = "admin",
+    display_name: Annotated[
+        str, typer.Option(help=tr("The first admin's name.").render())
+    ] = "市民政局管理员",
     data_dir: Annotated[
-        Path | None, typer.Option(help="The gateway's data directory (default: SGZ_DATA_DIR).")
+        Path | None,
+        typer.Option(help=tr("The gateway's data directory (default: SGZ_DATA_DIR).").render()),
     ] = None,
 ) -> None:
-    """Create the first admin (city civil affairs, city-wide), once: refused when any account
-    exists. Run it on the gateway's machine, with access to its data directory."""
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     accounts = open_accounts(settings)
     try:
@@ -72,21 +83,28 @@ def bootstrap(
     _show_password(account.username, password)
 
 
-@app.command()
+@app.command(
+    help=tr("Create an account (admins only); prints its random first password once.").render()
+)
 def create(
-    username: Annotated[str, typer.Argument(help="Lower-case letters, digits, '.', '_', '-'.")],
-    role: Annotated[str, typer.Option(help="station_worker, station_chief, town_head, ...")],
-    display_name: Annotated[str, typer.Option(help="The person's name.")],
+    username: Annotated[
+        str, typer.Argument(help=tr("Lower-case letters, digits, '.', '_', '-'.").render())
+    ],
+    role: Annotated[
+        str, typer.Option(help=tr("station_worker, station_chief, town_head, ...").render())
+    ],
+    display_name: Annotated[str, typer.Option(help=tr("The person's name.").render())],
     scope: Annotated[
         str,
         typer.Option(
-            help="towns/{t} (town roles), towns/{t}/villages/{v} (village contact), "
-            "workers/{w} (station worker), empty for the city."
+            help=tr(
+                "towns/{{t}} (town roles), towns/{{t}}/villages/{{v}} (village contact), "
+                "workers/{{w}} (station worker), empty for the city."
+            ).render()
         ),
     ] = "",
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Create an account (admins only); prints its random first password once."""
     level = _level_of(scope)
     created = _call(
         gateway,
@@ -112,36 +130,39 @@ def _level_of(scope: str) -> str:
     return "village" if "/villages/" in scope else "town"
 
 
-@app.command("list")
+@app.command("list", help=tr("List every account (admins only).").render())
 def list_accounts(gateway: login.GatewayOption = None) -> None:
-    """List every account (admins only)."""
     found = _call(gateway, "GET", "/v1/accounts")["accounts"]
     table = Table()
-    for column in ("username", "displayName", "role", "scope", "disabled"):
-        table.add_column(column)
+    for column in (tr("username"), tr("name"), tr("role"), tr("scope"), tr("disabled")):
+        table.add_column(column.render())
+    yes, no = tr("yes").render(), tr("no").render()
     for a in found:
         table.add_row(
-            a["username"], a["displayName"], a["role"], a["scope"] or "city", str(a["disabled"])
+            a["username"],
+            a["displayName"],
+            a["role"],
+            a["scope"] or tr("city").render(),
+            yes if a["disabled"] else no,
         )
     Console().print(table)
 
 
-@app.command()
-def disable(username: str, gateway: login.GatewayOption = None) -> None:
-    """Disable an account (accounts are never deleted); its sessions end."""
+@app.command(help=tr("Disable an account (accounts are never deleted); its sessions end.").render())
+def disable(username: Username, gateway: login.GatewayOption = None) -> None:
     _call(gateway, "POST", f"/v1/accounts/{username}:disable")
     typer.echo(tr("disabled accounts/{username}", username=username).render())
 
 
-@app.command()
-def enable(username: str, gateway: login.GatewayOption = None) -> None:
-    """Enable a disabled account."""
+@app.command(help=tr("Enable a disabled account.").render())
+def enable(username: Username, gateway: login.GatewayOption = None) -> None:
     _call(gateway, "POST", f"/v1/accounts/{username}:enable")
     typer.echo(tr("enabled accounts/{username}", username=username).render())
 
 
-@app.command("reset-password")
-def reset_password(username: str, gateway: login.GatewayOption = None) -> None:
-    """Give an account a new random password; its sessions end."""
+@app.command(
+    "reset-password", help=tr("Give an account a new random password; its sessions end.").render()
+)
+def reset_password(username: Username, gateway: login.GatewayOption = None) -> None:
     answer = _call(gateway, "POST", f"/v1/accounts/{username}:resetPassword")
     _show_password(username, answer["initialPassword"])

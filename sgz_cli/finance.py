@@ -19,7 +19,7 @@ from sgz_cli import login
 from sgz_runtime.i18n import current_locale, tr
 
 app = typer.Typer(
-    help="Finance (rules F1-F5): close periods, statements, disclosure reports.",
+    help=tr("Finance (rules F1-F5): close periods, statements, disclosure reports.").render(),
     no_args_is_help=True,
 )
 
@@ -199,22 +199,31 @@ def _done(console: Console, text: str) -> None:
     console.print(text, highlight=False, soft_wrap=True)
 
 
-@app.command("close")
+@app.command(
+    "close",
+    help=tr(
+        "Close a period at exactly zero (rule F4), or say what is left; writes the statement "
+        "(xlsx and JSON) of each town closed. Exit status 1 when any town is refused."
+    ).render(),
+)
 def close(
-    period: Annotated[str, typer.Option("--period", help="The half-year, e.g. 2026H1.")],
+    period: Annotated[
+        str, typer.Option("--period", help=tr("The half-year, e.g. 2026H1.").render())
+    ],
     town: Annotated[
-        str | None, typer.Option("--town", help="The town, towns/{town} or its id.")
+        str | None, typer.Option("--town", help=tr("The town, towns/{{town}} or its id.").render())
     ] = None,
     every: Annotated[
-        bool, typer.Option("--all", help="Every town of the city, with progress.")
+        bool, typer.Option("--all", help=tr("Every town of the city, with progress.").render())
     ] = False,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", help="Where each closed town's statement is written.")
+        Path,
+        typer.Option(
+            "--output-dir", help=tr("Where each closed town's statement is written.").render()
+        ),
     ] = Path("."),
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Close a period at exactly zero (rule F4), or say what is left; writes the statement
-    (xlsx and JSON) of each town closed. Exit status 1 when any town is refused."""
     console = Console()
     if every == (town is not None):
         raise typer.BadParameter(tr("give --town or --all, not both").render())
@@ -272,15 +281,25 @@ def close(
         raise typer.Exit(1)
 
 
-@app.command("statement")
+@app.command(
+    "statement",
+    help=tr(
+        "Write a closed period's statement (rule F5): opening 0, received, spent by category, "
+        "returned, closing 0."
+    ).render(),
+)
 def write_statement_command(
-    town: Annotated[str, typer.Option("--town", help="The town, towns/{town} or its id.")],
-    period: Annotated[str, typer.Option("--period", help="The half-year, e.g. 2026H1.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="A .xlsx or .json file.")],
+    town: Annotated[
+        str, typer.Option("--town", help=tr("The town, towns/{{town}} or its id.").render())
+    ],
+    period: Annotated[
+        str, typer.Option("--period", help=tr("The half-year, e.g. 2026H1.").render())
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help=tr("A .xlsx or .json file.").render())
+    ],
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Write a closed period's statement (rule F5): opening 0, received, spent by category,
-    returned, closing 0."""
     with client(gateway) as http:
         try:
             write_statement(statement(http, _town(town), period), output)
@@ -290,15 +309,25 @@ def write_statement_command(
         Console().print(tr("written to {path}", path=str(output)).render(), highlight=False)
 
 
-@app.command("disclosure")
+@app.command(
+    "disclosure",
+    help=tr(
+        "Write the disclosure report of a closed period (rule F5), fit for publication: "
+        "amounts, categories and person-month counts, no personal data."
+    ).render(),
+)
 def write_disclosure(
-    town: Annotated[str, typer.Option("--town", help="The town, towns/{town} or its id.")],
-    period: Annotated[str, typer.Option("--period", help="The half-year, e.g. 2026H1.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="A .xlsx or .json file.")],
+    town: Annotated[
+        str, typer.Option("--town", help=tr("The town, towns/{{town}} or its id.").render())
+    ],
+    period: Annotated[
+        str, typer.Option("--period", help=tr("The half-year, e.g. 2026H1.").render())
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help=tr("A .xlsx or .json file.").render())
+    ],
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Write the disclosure report of a closed period (rule F5), fit for publication: amounts,
-    categories and person-month counts, no personal data."""
     with client(gateway) as http:
         try:
             found = call(http, "GET", f"/v1/{_town(town)}/periods/{period}/disclosure")
@@ -324,13 +353,16 @@ LEGS = {
     "town-to-station": "DISBURSEMENT_LEG_TOWN_TO_STATION",
 }
 ACCOUNTS = {"town": "ACCOUNT_TOWN", "station": "ACCOUNT_STATION"}
-Town = Annotated[str, typer.Option("--town", help="The town, towns/{town} or its id.")]
-Period = Annotated[str, typer.Option("--period", help="The half-year, e.g. 2026H1.")]
+Town = Annotated[
+    str, typer.Option("--town", help=tr("The town, towns/{{town}} or its id.").render())
+]
+Period = Annotated[str, typer.Option("--period", help=tr("The half-year, e.g. 2026H1.").render())]
 Amount = Annotated[
-    str, typer.Option("--amount", help="In yuan, e.g. 1234.56 (no fraction of a fen).")
+    str, typer.Option("--amount", help=tr("In yuan, e.g. 1234.56 (no fraction of a fen).").render())
 ]
 RequestId = Annotated[
-    str, typer.Option("--request-id", help="The retry key: the same one never pays twice.")
+    str,
+    typer.Option("--request-id", help=tr("The retry key: the same one never pays twice.").render()),
 ]
 
 
@@ -355,23 +387,38 @@ def _send(method: str, path: str, body: Any, gateway: str | None) -> Any:
             raise typer.Exit(1) from None
 
 
+PERIOD_STATES = {
+    "PERIOD_STATE_OPEN": tr("open"),
+    "PERIOD_STATE_ALLOCATED": tr("allocated"),
+    "PERIOD_STATE_DISBURSED": tr("disbursed"),
+    "PERIOD_STATE_CLOSED": tr("closed"),
+}
+
+
 def _money(value: Mapping[str, Any] | None) -> str:
     return yuan(int((value or {}).get("fen", 0)))
 
 
-@app.command("allocate")
+@app.command(
+    "allocate",
+    help=tr(
+        "Compute the allocation of a period (rules F1, F2) as a draft a second person approves."
+    ).render(),
+)
 def allocate(
     period: Period,
     town: Annotated[
-        str | None, typer.Option("--town", help="One town; every town of the city when left out.")
+        str | None,
+        typer.Option("--town", help=tr("One town; every town of the city when left out.").render()),
     ] = None,
-    reason: Annotated[str, typer.Option(help="Why an approved allocation is corrected.")] = "",
+    reason: Annotated[
+        str, typer.Option(help=tr("Why an approved allocation is corrected.").render())
+    ] = "",
     override_unassessed: Annotated[
-        str, typer.Option(help="Why persons not yet assessed may be left out.")
+        str, typer.Option(help=tr("Why persons not yet assessed may be left out.").render())
     ] = "",
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Compute the allocation of a period (rules F1, F2) as a draft a second person approves."""
     parent = f"{_town(town) if town else 'towns/-'}/periods/{period}"
     body = {"reason": reason, "unassessedOverrideReason": override_unassessed}
     found = _send("POST", f"/v1/{parent}/allocations:compute", body, gateway)
@@ -391,14 +438,19 @@ def allocate(
             _done(Console(), tr("  not assessed: {person}", person=person).render())
 
 
-@app.command("approve")
+@app.command(
+    "approve",
+    help=tr("Approve a draft allocation: never the person who computed it (rule F1).").render(),
+)
 def approve(
     allocation: Annotated[
-        str, typer.Argument(help="towns/{town}/periods/{period}/allocations/{version}")
+        str,
+        typer.Argument(
+            help=tr("towns/{{town}}/periods/{{period}}/allocations/{{version}}").render()
+        ),
     ],
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Approve a draft allocation: never the person who computed it (rule F1)."""
     found = _send("POST", f"/v1/{allocation}:approve", {}, gateway)
     _done(
         Console(),
@@ -410,36 +462,42 @@ def approve(
     )
 
 
-@app.command("disburse")
+@app.command(
+    "disburse",
+    help=tr("Pay part of the approved allocation on, as one balanced posting (rule F1).").render(),
+)
 def disburse(
     town: Town,
     period: Period,
-    leg: Annotated[str, typer.Option(help="city-to-town or town-to-station.")],
+    leg: Annotated[str, typer.Option(help=tr("city-to-town or town-to-station.").render())],
     amount: Amount,
     request_id: RequestId,
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Pay part of the approved allocation on, as one balanced posting (rule F1)."""
     if leg not in LEGS:
-        raise typer.BadParameter("city-to-town, town-to-station", param_hint="--leg")
+        raise typer.BadParameter(
+            tr("choose city-to-town or town-to-station").render(), param_hint="--leg"
+        )
     body = {"leg": LEGS[leg], "amount": {"fen": _fen(amount)}, "requestId": request_id}
     found = _send("POST", f"/v1/{_town(town)}/periods/{period}/disbursements", body, gateway)
     _done(Console(), tr("posted {posting}", posting=found["name"]).render())
 
 
-@app.command("return")
+@app.command(
+    "return",
+    help=tr("Return what is unspent to the city, as an explicit entry (rule F4).").render(),
+)
 def give_back(
     town: Town,
     period: Period,
-    account: Annotated[str, typer.Option(help="town or station.")],
+    account: Annotated[str, typer.Option(help=tr("town or station.").render())],
     amount: Amount,
     request_id: RequestId,
-    reason: Annotated[str, typer.Option(help="Why.")] = "",
+    reason: Annotated[str, typer.Option(help=tr("Why.").render())] = "",
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Return what is unspent to the city, as an explicit entry (rule F4)."""
     if account not in ACCOUNTS:
-        raise typer.BadParameter("town, station", param_hint="--account")
+        raise typer.BadParameter(tr("choose town or station").render(), param_hint="--account")
     body = {
         "account": ACCOUNTS[account],
         "amount": {"fen": _fen(amount)},
@@ -450,11 +508,10 @@ def give_back(
     _done(Console(), tr("posted {posting}", posting=found["name"]).render())
 
 
-@app.command("show")
+@app.command("show", help=tr("A period's state and balances (rules F1, F4).").render())
 def show(town: Town, period: Period, gateway: login.GatewayOption = None) -> None:
-    """A period's state and balances (rules F1, F4)."""
     found = _send("GET", f"/v1/{_town(town)}/periods/{period}", None, gateway)
-    state = str(found.get("state", "")).removeprefix("PERIOD_STATE_").lower()
+    state = PERIOD_STATES.get(str(found.get("state", "")), tr("unknown")).render()
     _done(
         Console(),
         tr(
@@ -473,34 +530,46 @@ def show(town: Town, period: Period, gateway: login.GatewayOption = None) -> Non
 
 # --- the dated settings (rules F2, F3) -----------------------------------------------------------
 
-From = Annotated[str, typer.Option("--from", help="The first day it applies, e.g. 2026-01-01.")]
+From = Annotated[
+    str, typer.Option("--from", help=tr("The first day it applies, e.g. 2026-01-01.").render())
+]
 
 
-@app.command("wage")
+@app.command(
+    "wage",
+    help=tr(
+        "Record the local minimum monthly wage from a date (the basis of the F2 floor)."
+    ).render(),
+)
 def wage(
     from_: From,
-    monthly: Annotated[str, typer.Option(help="In yuan, e.g. 2490.00.")],
+    monthly: Annotated[str, typer.Option(help=tr("In yuan, e.g. 2490.00.").render())],
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Record the local minimum monthly wage from a date (the basis of the F2 floor)."""
     body = {"effectiveDate": from_, "monthly": {"fen": _fen(monthly)}}
     found = _send("POST", "/v1/minimumWages", body, gateway)
     _done(Console(), tr("recorded {name}", name=found["name"]).render())
 
 
-@app.command("standard")
+@app.command(
+    "standard",
+    help=tr(
+        "Record the city's monthly care standards from a date (rule F2), checked against the "
+        "Jiangsu floor; below it only with a reason, and then with a warning wherever it is "
+        "used."
+    ).render(),
+)
 def standard(
     from_: From,
-    self_care: Annotated[str, typer.Option(help="Monthly, in yuan, for self-care.")],
-    partial: Annotated[str, typer.Option(help="Monthly, in yuan, for partial loss.")],
-    full_loss: Annotated[str, typer.Option(help="Monthly, in yuan, for full loss.")],
+    self_care: Annotated[str, typer.Option(help=tr("Monthly, in yuan, for self-care.").render())],
+    partial: Annotated[str, typer.Option(help=tr("Monthly, in yuan, for partial loss.").render())],
+    full_loss: Annotated[str, typer.Option(help=tr("Monthly, in yuan, for full loss.").render())],
     below_floor_reason: Annotated[
-        str, typer.Option(help="Why an amount below the Jiangsu floor is set (recorded).")
+        str,
+        typer.Option(help=tr("Why an amount below the Jiangsu floor is set (recorded).").render()),
     ] = "",
     gateway: login.GatewayOption = None,
 ) -> None:
-    """Record the city's monthly care standards from a date (rule F2), checked against the
-    Jiangsu floor; below it only with a reason, and then with a warning wherever it is used."""
     amounts = (("SELF_CARE", self_care), ("PARTIAL", partial), ("FULL_LOSS", full_loss))
     body = {
         "effectiveDate": from_,

@@ -18,7 +18,9 @@ from rich.table import Table
 from sgz_cli.login import GatewayOption, client
 from sgz_runtime.i18n import Text, tr
 
-app = typer.Typer(help="HR (人事): renewal eligibility and staffing.", no_args_is_help=True)
+app = typer.Typer(
+    help=tr("HR (人事): renewal eligibility and staffing.").render(), no_args_is_help=True
+)
 
 ELIGIBILITY = {
     "ELIGIBILITY_ELIGIBLE": tr("eligible"),
@@ -155,31 +157,44 @@ def _headers(*texts: Text) -> list[str]:
     return [t.render() for t in texts]
 
 
-@app.command("renewals")
+@app.command(
+    "renewals",
+    help=tr(
+        "Renewal eligibility of contracts ending in a window, with every reason (H7, H8, H9, "
+        "A5), and the early warning of contracts ending soon without a certificate."
+    ).render(),
+)
 def renewals(
     ending_before: Annotated[
-        str, typer.Option("--ending-before", help="Contracts ending before this day (YYYY-MM-DD).")
+        str,
+        typer.Option(
+            "--ending-before", help=tr("Contracts ending before this day (YYYY-MM-DD).").render()
+        ),
     ],
     town: Annotated[
-        str | None, typer.Option("--town", help="towns/{t} or its id; every town when unset.")
+        str | None,
+        typer.Option("--town", help=tr("towns/{{t}} or its id; every town when unset.").render()),
     ] = None,
     ending_after: Annotated[
         str | None,
         typer.Option(
-            "--ending-after", help="Contracts ending on or after this day (default: today)."
+            "--ending-after",
+            help=tr("Contracts ending on or after this day (default: today).").render(),
         ),
     ] = None,
     on: Annotated[
-        str | None, typer.Option("--on", help="The report's date, for the early warning.")
+        str | None,
+        typer.Option("--on", help=tr("The report's date, for the early warning.").render()),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=tr("Print the report as JSON.").render())
+    ] = False,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the report to this .xlsx file.")
+        Path | None,
+        typer.Option("-o", "--output", help=tr("Write the report to this .xlsx file.").render()),
     ] = None,
     gateway: GatewayOption = None,
 ) -> None:
-    """Renewal eligibility of contracts ending in a window, with every reason (H7, H8, H9, A5),
-    and the early warning of contracts ending soon without a certificate."""
     params: dict[str, Any] = {}
     params |= _date_params("endingBefore", _date(ending_before, "--ending-before"))
     if ending_after:
@@ -245,20 +260,27 @@ def renewals(
         console.print(warn)
 
 
-@app.command("staffing")
+@app.command(
+    "staffing",
+    help=tr(
+        "Workers required (H1: max(3, ceil(villages / 6)), the chief not counted) against those"
+        " employed, and since when a shortfall has lasted (H2)."
+    ).render(),
+)
 def staffing(
     town: Annotated[
-        str | None, typer.Option("--town", help="towns/{t} or its id; every town when unset.")
+        str | None,
+        typer.Option("--town", help=tr("towns/{{t}} or its id; every town when unset.").render()),
     ] = None,
-    on: Annotated[str | None, typer.Option("--on", help="The date (default: today).")] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help=tr("The date (default: today).").render())
+    ] = None,
     shortfall_only: Annotated[
-        bool, typer.Option("--shortfall-only", help="Only towns short of workers.")
+        bool, typer.Option("--shortfall-only", help=tr("Only towns short of workers.").render())
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=tr("Print JSON.").render())] = False,
     gateway: GatewayOption = None,
 ) -> None:
-    """Workers required (H1: max(3, ceil(villages / 6)), the chief not counted) against those
-    employed, and since when a shortfall has lasted (H2)."""
     params = _date_params("on", _date(on, "--on") if on else None)
     console = Console()
     found: list[dict[str, Any]] = []
@@ -315,20 +337,26 @@ def staffing(
         console.print(found[0].get("villageCountBasis", ""))
 
 
-@app.command("training")
+@app.command(
+    "training",
+    help=tr(
+        "Each worker's training hours in a calendar year against the requirement (H9): who is "
+        "short and by how much."
+    ).render(),
+)
 def training(
-    year: Annotated[int, typer.Option("--year", help="The calendar year.")],
+    year: Annotated[int, typer.Option("--year", help=tr("The calendar year.").render())],
     town: Annotated[
-        str | None, typer.Option("--town", help="towns/{t} or its id; every town when unset.")
+        str | None,
+        typer.Option("--town", help=tr("towns/{{t}} or its id; every town when unset.").render()),
     ] = None,
     short_only: Annotated[
-        bool, typer.Option("--short-only", help="Only workers short of the yearly hours.")
+        bool,
+        typer.Option("--short-only", help=tr("Only workers short of the yearly hours.").render()),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=tr("Print JSON.").render())] = False,
     gateway: GatewayOption = None,
 ) -> None:
-    """Each worker's training hours in a calendar year against the requirement (H9): who is
-    short and by how much."""
     console = Console()
     try:
         with client(gateway) as http:

@@ -122,19 +122,25 @@ GatewayOption = Annotated[
     str | None,
     typer.Option(
         envvar="SGZ_GATEWAY_URL",
-        help="The gateway's URL (default: http://127.0.0.1:SGZ_GATEWAY_PORT).",
+        help=tr("The gateway's URL (default: http://127.0.0.1:SGZ_GATEWAY_PORT).").render(),
     ),
 ]
 
 
 def login(
-    username: Annotated[str, typer.Option(prompt=True, help="Your username.")],
+    username: Annotated[
+        str, typer.Option(prompt=tr("Username").render(), help=tr("Your username.").render())
+    ],
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, help="Your password (asked if not given).")
+        str,
+        typer.Option(
+            prompt=tr("Password").render(),
+            hide_input=True,
+            help=tr("Your password (asked if not given).").render(),
+        ),
     ],
     gateway: GatewayOption = None,
 ) -> None:
-    """Log in to the gateway and keep the session for the other sgz commands."""
     url = gateway or default_gateway()
     try:
         answer = httpx.post(
@@ -154,14 +160,13 @@ def login(
             "logged in as {username} ({role}, {scope}); the session is kept in {path}",
             username=account["username"],
             role=account["role"],
-            scope=account["scope"] or "city",
+            scope=account["scope"] or tr("city").render(),
             path=credentials_path(),
         ).render()
     )
 
 
 def logout(gateway: GatewayOption = None) -> None:
-    """Revoke the kept session and forget it."""
     session = load_session()
     if session is None:
         typer.echo(tr("not logged in").render())

@@ -48,8 +48,11 @@ app.command(
 app.add_typer(roster.app, name="roster")
 app.add_typer(places.app, name="places")
 app.add_typer(ledger.app, name="ledger")
-app.command("login")(login.login)
-app.command("logout")(login.logout)
+app.command(
+    "login",
+    help=tr("Log in to the gateway and keep the session for the other sgz commands.").render(),
+)(login.login)
+app.command("logout", help=tr("Revoke the kept session and forget it.").render())(login.logout)
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(assess.app, name="assess")
 app.add_typer(finance.app, name="finance")

@@ -96,7 +96,9 @@ def test_the_first_admin_logs_in_and_administers_accounts_from_the_cli(
     listed = sgz("accounts", "list")
     assert "wang.fang" in listed.output and "station_chief" in listed.output
     assert sgz("accounts", "disable", "wang.fang").exit_code == 0
-    assert "True" in sgz("accounts", "list").output
+    rows = sgz("accounts", "list").output.splitlines()
+    assert [r for r in rows if "wang.fang" in r and "yes" in r]  # disabled
+    assert [r for r in rows if "city.admin" in r and "no" in r]
 
     out = sgz("logout")
     assert out.exit_code == 0 and "logged out" in out.output

@@ -59,3 +59,41 @@ def test_renewals_xlsx_has_chinese_headers_and_every_reason(tmp_path: Path) -> N
         "towns/chengdong", "workers/w2", "李四", "workers/w2/contracts/c2", "2026-08-31",
         "尚未取得证书",
     )  # fmt: skip
+
+
+def test_the_help_of_login_accounts_finance_and_hr_is_chinese_by_default() -> None:
+    # Help is rendered when the commands are defined: in the test process, the default zh-CN.
+    from typer.testing import CliRunner
+
+    from sgz_cli.main import app
+
+    def help_of(*args: str) -> str:
+        found = CliRunner().invoke(app, [*args, "--help"], terminal_width=300)
+        assert found.exit_code == 0, found.output
+        return found.output
+
+    top = help_of()
+    assert "登录网关，并保存会话供其他 sgz 命令使用。" in top
+    assert "账号：谁可以使用 sgz，以何种角色、在何种范围内使用。" in top
+    assert "人事：续签资格与人员配备。" in top
+    assert "Log in to the gateway" not in top
+    assert "在此日期之前到期的合同（YYYY-MM-DD）。" in help_of("hr", "renewals")
+    assert "乡镇：towns/{town} 或其编号。" in help_of("finance", "close")
+    assert "你的用户名。" in help_of("login")
+    assert "towns/{t}（镇级角色）" in help_of("accounts", "create")
+
+
+def test_the_help_is_english_with_the_global_lang_option() -> None:
+    import os
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "sgz_cli", "--lang", "en", "hr", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**{k: v for k, v in os.environ.items() if k != "SGZ_LANG"}, "COLUMNS": "300"},
+    ).stdout
+    assert "HR (人事): renewal eligibility and staffing." in shown
+    assert "staffing" in shown and "人事：续签资格与人员配备。" not in shown
