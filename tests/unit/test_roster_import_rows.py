@@ -317,3 +317,14 @@ def test_an_import_report_reads_in_english_on_request() -> None:
     with use_locale("en"):
         checked = check_rows(rows, Places({"": VILLAGES}), TODAY, ImportDefaults())
     assert "row 2" in checked.errors[0].reason
+
+
+def test_r3_an_assessment_made_today_is_imported_and_a_name_of_100_characters_too() -> None:
+    """Rule R3: only a date after today is in the future; R1: 100 characters is the limit."""
+    today = row(2, **ANSWERS, assessor="第三方", assessed_date=TODAY.isoformat())
+    long_name = row(3, id_number=GOOD2, display_name="王" * 100)
+    checked = check_rows([today, long_name], PLACES, TODAY, ImportDefaults())
+    assert [v.row_number for v in checked.valid] == [2, 3]
+    assert checked.valid[0].assessment is not None
+    too_long = row(2, display_name="王" * 101)
+    assert problems(too_long) == [(2, "display_name", "R1")]
