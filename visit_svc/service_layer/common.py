@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sgz_runtime import identity
 from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 from visit_svc.adapters.repository import RequestRecord
 from visit_svc.service_layer.unit_of_work import VisitUnitOfWork
@@ -25,7 +26,9 @@ _READ_ONLY = (Role.AUDITOR, Role.CITY_FINANCE, Role.HR)
 
 def require_writer(caller: Caller) -> None:
     if caller.role in _READ_ONLY:
-        raise PermissionDenied(f"the role {caller.role.value} may not record visit work")
+        raise PermissionDenied(
+            tr("the role {value} may not record visit work", value=caller.role.value)
+        )
 
 
 def sees(caller: Caller, town: str, village: str, worker: str | None) -> bool:
@@ -53,7 +56,7 @@ def replayed(uow: VisitUnitOfWork, request_id: str, method: str, body_hash: str)
         return None
     if found.method != method or found.body_hash != body_hash:
         raise InvalidArgument.field(
-            "request_id", "was already used for a different request; use a new id"
+            "request_id", tr("was already used for a different request; use a new id")
         )
     return found.resource
 
@@ -77,4 +80,4 @@ def scoped_request_id(request_id: str) -> str:
 
 def check_request_id(request_id: str) -> None:
     if len(request_id) > 80:
-        raise InvalidArgument.field("request_id", "must be at most 80 characters")
+        raise InvalidArgument.field("request_id", tr("must be at most 80 characters"))

@@ -12,6 +12,7 @@ from sgz_runtime import names, paging
 from sgz_runtime.chain import Checkpoint
 from sgz_runtime.checkpoints import CheckpointClient
 from sgz_runtime.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
+from sgz_runtime.i18n import tr
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 from sgz_runtime.proto_values import parse_json
 from sgz_runtime.uow import UnitOfWork
@@ -49,7 +50,7 @@ def parse_entry_name(field: str, name: str) -> tuple[str, int]:
     """`towns/{t}/ledgerEntries/{seq}` -> (`towns/{t}`, seq)."""
     town_id, seq_text = names.parse(field, name, "towns", "ledgerEntries")
     if not seq_text.isdigit() or int(seq_text) < 1:
-        raise InvalidArgument.field(field, "the last part of the name is the entry's sequence")
+        raise InvalidArgument.field(field, tr("the last part of the name is the entry's sequence"))
     return f"towns/{town_id}", int(seq_text)
 
 
@@ -57,7 +58,9 @@ def _require_reader(caller: Caller, town: str) -> None:
     """The ledger is the town's book: it names every person and their health findings, so a
     village contact or a worker (whose scope is narrower than the town) does not read it whole."""
     if not caller.sees_town(town) or caller.scope_level not in (ScopeLevel.CITY, ScopeLevel.TOWN):
-        raise PermissionDenied(f"the work ledger of {town} is outside the caller's scope")
+        raise PermissionDenied(
+            tr("the work ledger of {town} is outside the caller's scope", town=town)
+        )
 
 
 def day_start(day: date) -> datetime:
@@ -80,7 +83,7 @@ def list_entries(
     town = _town("parent", parent)
     _require_reader(caller, town)
     if start_date and end_date and end_date < start_date:
-        raise InvalidArgument.field("end_date", "must not be before start_date")
+        raise InvalidArgument.field("end_date", tr("must not be before start_date"))
     query = {
         "parent": town,
         "start": start_date.isoformat() if start_date else "",
@@ -129,11 +132,11 @@ def correct_entry(
     town, seq = parse_entry_name("name", name)
     caller.require_role(*CORRECTING_ROLES)
     if not reason.strip():
-        raise InvalidArgument.field("reason", "a correction says why it is made", rule="V7")
+        raise InvalidArgument.field("reason", tr("a correction says why it is made"), rule="V7")
     payload: Any = parse_json(payload_json, "payload_json")  # bounded depth: 400, not a crash
     if not isinstance(payload, Mapping) or not payload:
         raise InvalidArgument.field(
-            "payload_json", "is a JSON object with the corrected values", rule="V7"
+            "payload_json", tr("is a JSON object with the corrected values"), rule="V7"
         )
     with uow:
         original = uow.ledger.get(town, seq)
