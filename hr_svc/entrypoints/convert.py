@@ -17,7 +17,7 @@ from hr_svc.domain.renewal import Eligibility, Reason
 from hr_svc.domain.staffing import Staffing
 from hr_svc.domain.training import TrainingKind, TrainingRecord
 from hr_svc.domain.workers import Worker, WorkerRole
-from hr_svc.service_layer import commands
+from hr_svc.service_layer import commands, workers
 from hr_svc.service_layer.recruitment import RoundView
 from hr_svc.service_layer.renewals import Decision, RenewalReport
 from hr_svc.service_layer.reports import TrainingHours
@@ -106,6 +106,49 @@ def worker_to_pb(worker: Worker) -> pb.Worker:
         phone_masked=worker.phone_masked,
         creator=worker.creator,
         create_time=timestamp_to_pb(worker.create_time),
+    )
+
+
+#: Worker fields with rules of their own, refused in an update mask with what to do instead.
+_NOT_UPDATABLE = frozenset({"town", "role", "start_date", "end_date", "end_reason"})
+
+
+def update_worker(request: pb.UpdateWorkerRequest) -> commands.UpdateWorker:
+    """The command of AIP-134: the mask's fields, or with an empty mask the updatable fields
+    the request sets; every other path is refused."""
+    w = request.worker
+    paths = {p.split(".")[0] for p in request.update_mask.paths}
+    fixed = sorted(paths & _NOT_UPDATABLE)
+    if fixed:
+        raise InvalidArgument.field(
+            "update_mask",
+            tr(
+                "cannot update {fields} of a worker: the town, role and employment keep their "
+                "history (rule H2); end the employment and record the worker anew instead",
+                fields=", ".join(fixed),
+            ),
+            rule="H2",
+        )
+    unknown = paths - workers.UPDATABLE
+    if unknown:
+        raise InvalidArgument.field(
+            "update_mask",
+            tr(
+                "cannot update {fields}: name only {allowed} in update_mask",
+                fields=", ".join(sorted(unknown)),
+                allowed=", ".join(sorted(workers.UPDATABLE)),
+            ),
+        )
+    if not paths:
+        given = {"display_name": w.display_name, "phone": w.phone, "id_number": w.id_number}
+        paths = {f for f, value in given.items() if value}
+    return commands.UpdateWorker(
+        worker=w.name,
+        fields=frozenset(paths),
+        display_name=w.display_name,
+        phone=w.phone,
+        id_number=w.id_number,
+        etag=w.etag,
     )
 
 

@@ -69,6 +69,14 @@ class HrServicer(hr_pb2_grpc.HrServiceServicer):
             workers=[convert.worker_to_pb(w) for w in found], next_page_token=token
         )
 
+    def UpdateWorker(
+        self, request: pb.UpdateWorkerRequest, context: grpc.ServicerContext
+    ) -> pb.Worker:
+        updated = workers.update_worker(
+            convert.update_worker(request), self._uow(), self._vault, caller=current_caller()
+        )
+        return convert.worker_to_pb(updated)
+
     def EndEmployment(
         self, request: pb.EndEmploymentRequest, context: grpc.ServicerContext
     ) -> pb.Worker:

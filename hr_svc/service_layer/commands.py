@@ -25,6 +25,19 @@ class CreateWorker:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UpdateWorker:
+    """AIP-134: only the fields named change (display_name, phone, id_number); a blank phone or
+    ID number named in `fields` clears it. A non-empty etag must match the stored version."""
+
+    worker: str
+    fields: frozenset[str]
+    display_name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    etag: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class EndEmployment:
     worker: str
     last_day: date

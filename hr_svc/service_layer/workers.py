@@ -10,14 +10,22 @@ from hr_svc.domain.workers import Worker, WorkerRole, check_worker, join, leave,
 from hr_svc.service_layer import commands, common
 from hr_svc.service_layer.unit_of_work import HrUnitOfWork
 from sgz_runtime import china_time, names, paging
-from sgz_runtime.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound
+from sgz_runtime.errors import (
+    Aborted,
+    AlreadyExists,
+    FieldViolation,
+    InvalidArgument,
+    NotFound,
+)
 from sgz_runtime.i18n import tr
-from sgz_runtime.identity import Caller, ScopeLevel
+from sgz_runtime.identity import Caller, Role, ScopeLevel
 from sgz_runtime.pii import phones, resident_id
 from sgz_runtime.pii.vault import IdVault
 
 
-def _personal_data(worker: Worker, cmd: commands.CreateWorker, vault: IdVault) -> None:
+def _personal_data(
+    worker: Worker, cmd: commands.CreateWorker | commands.UpdateWorker, vault: IdVault
+) -> None:
     """Validated, masked and encrypted as the roster does it (sgz_runtime.pii): the ID number
     by rule R2, the phone as a mainland number."""
     violations: list[FieldViolation] = []
@@ -86,6 +94,62 @@ def create_worker(
         uow.workers.add(worker)
         uow.commit()
     return worker
+
+
+#: What UpdateWorker changes (AIP-134); town, role and employment have their own rules.
+UPDATABLE = frozenset({"display_name", "phone", "id_number"})
+
+
+def update_worker(
+    cmd: commands.UpdateWorker,
+    uow: HrUnitOfWork,
+    vault: IdVault,
+    *,
+    caller: Caller,
+) -> Worker:
+    """Applies the fields named; a stale etag is refused, an ID number another worker has too.
+    Nothing is written on refusal."""
+    wid = common.worker_id(cmd.worker, "worker.name")
+    with uow:
+        worker = uow.workers.get(wid)
+        if worker is None or not caller.sees_town(worker.town):
+            raise NotFound(cmd.worker)
+        common.require_writer(caller, worker.town, (*common.WRITERS, Role.CITY_CIVIL_AFFAIRS))
+        if cmd.etag and cmd.etag != str(worker.version):
+            raise Aborted(
+                tr(
+                    "{name} changed since you read it: read it again and repeat the change",
+                    name=cmd.worker,
+                )
+            )
+        if "display_name" in cmd.fields:
+            worker.display_name = cmd.display_name
+        check_worker(worker)
+        if "phone" in cmd.fields and not cmd.phone.strip():
+            worker.phone_sealed, worker.phone_masked = None, ""
+        if "id_number" in cmd.fields and not cmd.id_number.strip():
+            worker.id_digest, worker.id_sealed, worker.id_masked = None, None, ""
+        _personal_data(
+            worker,
+            commands.UpdateWorker(
+                worker=cmd.worker,
+                fields=cmd.fields,
+                phone=cmd.phone if "phone" in cmd.fields else "",
+                id_number=cmd.id_number if "id_number" in cmd.fields else "",
+            ),
+            vault,
+        )
+        if worker.id_digest:
+            other = uow.workers.by_id_digest(worker.id_digest)
+            if other is not None and other.id != worker.id:
+                raise AlreadyExists(
+                    worker.id_masked,
+                    message=tr(
+                        "a worker with the ID number {masked} exists", masked=worker.id_masked
+                    ),
+                )
+        uow.commit()
+        return worker
 
 
 def end_employment(
