@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sgz_runtime.errors import FieldViolation, InvalidArgument
-from sgz_runtime.i18n import tr
+from sgz_runtime.i18n import Text, tr
 
 # 统一社会信用代码 (GB 32100-2015): 18 characters, no I, O, S, V or Z.
 _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -56,14 +56,15 @@ class Equipment(enum.Enum):
     RULES_ON_WALL = "rules_on_wall"
 
 
-EQUIPMENT_LABELS: dict[Equipment, str] = {
-    Equipment.DESKS: "办公桌椅",
-    Equipment.COMPUTERS: "电脑",
-    Equipment.NETWORK: "网络",
-    Equipment.PRINTER: "打印机",
-    Equipment.FILE_CABINETS: "档案柜",
-    Equipment.AIR_CONDITIONING: "空调",
-    Equipment.RULES_ON_WALL: "制度上墙",
+#: What a gap calls each item, in the reader's language.
+EQUIPMENT_NAMES: dict[Equipment, Text] = {
+    Equipment.DESKS: tr("desks and chairs"),
+    Equipment.COMPUTERS: tr("computers"),
+    Equipment.NETWORK: tr("network access"),
+    Equipment.PRINTER: tr("printer"),
+    Equipment.FILE_CABINETS: tr("file cabinets"),
+    Equipment.AIR_CONDITIONING: tr("air conditioning"),
+    Equipment.RULES_ON_WALL: tr("rules on the wall"),
 }
 
 
@@ -190,8 +191,9 @@ class HaveState(enum.Enum):
 class HaveCheck:
     have: Have
     state: HaveState
-    #: Why it is not met, one short sentence per gap, citing the rule.
-    gaps: tuple[str, ...] = ()
+    #: Why it is not met, one short sentence per gap, citing the rule (rendered in the reader's
+    #: language where it is shown).
+    gaps: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ def required_workers(villages: int) -> int:
     return max(3, math.ceil(villages / 6))
 
 
-def _check(have: Have, gaps: list[str]) -> HaveCheck:
+def _check(have: Have, gaps: list[Text]) -> HaveCheck:
     return HaveCheck(have, HaveState.NOT_MET if gaps else HaveState.MET, tuple(gaps))
 
 
@@ -237,45 +239,55 @@ def compliance(
 
     `staffing` is None when HR could not be asked: the staff have is then UNKNOWN, not failed.
     """
-    premises: list[str] = []
+    premises: list[Text] = []
     area = station.office_area_m2
     if area is None:
-        premises.append("office area not recorded (S2)")
+        premises.append(tr("office area not recorded (S2)"))
     elif not standard.office_min_m2 <= area <= standard.office_max_m2:
         premises.append(
-            f"office area {area:g} m² is outside {standard.office_min_m2:g}-"
-            f"{standard.office_max_m2:g} m² (S2)"
+            tr(
+                "office area {area} m² is outside {low}-{high} m² (S2)",
+                area=f"{area:g}",
+                low=f"{standard.office_min_m2:g}",
+                high=f"{standard.office_max_m2:g}",
+            )
         )
     for item in Equipment:
         if item is not Equipment.RULES_ON_WALL and item not in station.equipment:
-            premises.append(f"no {item.value.replace('_', ' ')} ({EQUIPMENT_LABELS[item]}) (S2)")
+            premises.append(tr("no {item} (S2)", item=EQUIPMENT_NAMES[item]))
 
-    organisation: list[str] = []
+    organisation: list[Text] = []
     timeliness = registration_timeliness(station, standard, today)
     if station.registered_date is None:
-        organisation.append("not registered as a private non-enterprise unit (民非) (S1)")
+        organisation.append(tr("not registered as a private non-enterprise unit (S1)"))
     if not station.legal_representative:
-        organisation.append("no legal representative (the station chief) (S1)")
+        organisation.append(tr("no legal representative (the station chief) (S1)"))
     if not station.charity_plate_hung:
-        organisation.append("the charity association plate (慈善会) is not hung (S1)")
+        organisation.append(tr("the charity association plate is not hung (S1)"))
 
     if staffing is None:
         staff = HaveCheck(
-            Have.STAFF, HaveState.UNKNOWN, ("HR could not be asked for the station's staff",)
+            Have.STAFF, HaveState.UNKNOWN, (tr("HR could not be asked for the station's staff"),)
         )
     else:
         needed = required_workers(villages)
-        gaps = []
+        gaps: list[Text] = []
         if staffing.workers < needed:
             gaps.append(
-                f"{staffing.workers} full-time workers for {villages} villages; "
-                f"{needed} needed (H1)"
+                tr(
+                    "{workers} full-time workers for {villages} villages; {needed} needed (H1)",
+                    workers=staffing.workers,
+                    villages=villages,
+                    needed=needed,
+                )
             )
         staff = _check(Have.STAFF, gaps)
 
-    projects = [] if station.projects else ["no service project recorded (S2)"]
-    funding = [] if station.funding_account.strip() else ["no funding account recorded (S2)"]
-    rules = [] if Equipment.RULES_ON_WALL in station.equipment else ["rules not on the wall (S2)"]
+    projects = [] if station.projects else [tr("no service project recorded (S2)")]
+    funding = [] if station.funding_account.strip() else [tr("no funding account recorded (S2)")]
+    rules = (
+        [] if Equipment.RULES_ON_WALL in station.equipment else [tr("rules not on the wall (S2)")]
+    )
     return Compliance(
         station=station,
         as_of=today,

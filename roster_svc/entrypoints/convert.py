@@ -216,7 +216,9 @@ def compliance_to_pb(check: Compliance) -> pb.StationCompliance:
         as_of=date_to_pb(check.as_of),
         registration_timeliness=_TIMELINESS[check.timeliness],
         haves=[
-            pb.HaveCheck(have=_HAVES[h.have], state=_HAVE_STATES[h.state], gaps=list(h.gaps))
+            pb.HaveCheck(
+                have=_HAVES[h.have], state=_HAVE_STATES[h.state], gaps=[g.render() for g in h.gaps]
+            )
             for h in check.haves
         ],
         haves_met=check.haves_met,

@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
 from google.rpc import error_details_pb2
 from google.type import date_pb2
 from sgz.hr.v1 import hr_pb2, hr_pb2_grpc
@@ -66,7 +67,7 @@ def services(start_service, settings, database_url, monkeypatch) -> Iterator[Any
     hr_server.stop(0)
 
 
-def _worker(hr: Any, role: int, town: str = "towns/chengdong") -> str:
+def _worker(hr: Any, role: hr_pb2.WorkerRole.ValueType, town: str = "towns/chengdong") -> str:
     made = hr.CreateWorker(
         hr_pb2.CreateWorkerRequest(worker=hr_pb2.Worker(display_name="张三", town=town, role=role)),
         metadata=CITY,
@@ -140,7 +141,7 @@ def test_s2_office_outside_80_to_120_square_metres_fails_premises(services) -> N
     station = pb.Station(name=STATION, office_area_square_metres=60)
     roster.UpdateStation(
         pb.UpdateStationRequest(
-            station=station, update_mask={"paths": ["office_area_square_metres"]}
+            station=station, update_mask=FieldMask(paths=["office_area_square_metres"])
         ),
         metadata=CITY,
     )
@@ -149,12 +150,19 @@ def test_s2_office_outside_80_to_120_square_metres_fails_premises(services) -> N
     )
     premises = next(h for h in check.haves if h.have == pb.STATION_HAVE_PREMISES)
     assert premises.state == pb.HAVE_STATE_NOT_MET
-    assert any("60 m²" in gap and "80-120" in gap for gap in premises.gaps)
+    assert premises.gaps[0] == "办公用房面积 60 平方米，不在 80-120 平方米之间（S2）"
+    assert "缺少打印机（S2）" in premises.gaps
+    english = roster.CheckStationCompliance(
+        pb.CheckStationComplianceRequest(name=STATION), metadata=(*CITY, ("x-sgz-lang", "en"))
+    )
+    premises = next(h for h in english.haves if h.have == pb.STATION_HAVE_PREMISES)
+    assert premises.gaps[0] == "office area 60 m² is outside 80-120 m² (S2)"
+    assert "no printer (S2)" in premises.gaps
 
 
 def test_s1_legal_representative_who_is_not_the_chief_is_refused_and_nothing_written(
-    services,
-) -> None:  # type: ignore[no-untyped-def]
+    services: tuple[Any, Any],
+) -> None:
     roster, hr = services
     worker = _worker(hr, hr_pb2.WORKER_ROLE_STATION_WORKER)
     with pytest.raises(grpc.RpcError) as info:

@@ -33,6 +33,7 @@ from sgz_runtime.errors import (
     PermissionDenied,
     Unavailable,
 )
+from sgz_runtime.i18n import use_locale
 from sgz_runtime.identity import Caller, Role, ScopeLevel
 
 POLICY = StationStandard(effective_from=date(2021, 1, 1))
@@ -100,8 +101,17 @@ def test_s1_station_without_registration_plate_or_representative_lacks_organisat
     )
     organisation = check[Have.ORGANISATION]
     assert organisation.state is HaveState.NOT_MET
-    assert len(organisation.gaps) == 3
-    assert all("(S1)" in gap for gap in organisation.gaps)
+    assert [g.render() for g in organisation.gaps] == [
+        "未登记为民办非企业单位（民非）（S1）",
+        "未确定法定代表人（由站长担任）（S1）",
+        "未悬挂慈善会牌子（S1）",
+    ]
+    with use_locale("en"):
+        assert [g.render() for g in organisation.gaps] == [
+            "not registered as a private non-enterprise unit (S1)",
+            "no legal representative (the station chief) (S1)",
+            "the charity association plate is not hung (S1)",
+        ]
 
 
 # --- rule S2: the six haves, the 80-120 m² office and its equipment ---
@@ -144,9 +154,25 @@ def test_s2_each_missing_equipment_item_is_a_premises_gap() -> None:
     )
     premises = haves(station)[Have.PREMISES]
     assert premises.state is HaveState.NOT_MET
-    assert [g for g in premises.gaps if "printer" in g or "air conditioning" in g] == list(
-        premises.gaps
-    )
+    assert [g.render() for g in premises.gaps] == ["缺少打印机（S2）", "缺少空调（S2）"]
+    with use_locale("en"):
+        assert [g.render() for g in premises.gaps] == [
+            "no printer (S2)",
+            "no air conditioning (S2)",
+        ]
+
+
+def test_s2_office_area_and_h1_staff_gaps_say_the_figures_in_the_readers_language() -> None:
+    check = haves(full_station(office_area_m2=60.5), workers=3, villages=19)
+    (area,) = check[Have.PREMISES].gaps
+    (staff,) = check[Have.STAFF].gaps
+    assert area.render() == "办公用房面积 60.5 平方米，不在 80-120 平方米之间（S2）"
+    assert staff.render() == "19 个村（社区）只有专职社工 3 人，应配 4 人（H1）"
+    with use_locale("en"):
+        assert area.render() == "office area 60.5 m² is outside 80-120 m² (S2)"
+        assert staff.render() == "3 full-time workers for 19 villages; 4 needed (H1)"
+    (unknown,) = haves(full_station(), workers=None)[Have.STAFF].gaps
+    assert unknown.render() == "暂时无法向人事服务查询本站人员"
 
 
 def test_s2_rules_not_on_the_wall_fails_the_rules_have_only() -> None:
