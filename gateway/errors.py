@@ -11,6 +11,7 @@ through the same map, so a client sees one shape whatever refused it.
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import grpc
@@ -104,14 +105,35 @@ def localized_message(rich: status_pb2.Status) -> str:
 def error_body(rich: status_pb2.Status, http_status: int | None = None) -> dict[str, Any]:
     """AIP-193's body; `message` is for the person reading it, in their locale (zh-CN default)."""
     code = code_of(rich)
+    details = [_detail_json(d) for d in rich.details]
+    message = localized_message(rich)
+    renamed: dict[str, str] = {}
+    for detail in details:
+        if detail.get("@type") == _BAD_REQUEST_TYPE:
+            for violation in detail.get("fieldViolations", []):
+                proto_path = str(violation.get("field", ""))
+                violation["field"] = renamed[proto_path] = json_field_path(proto_path)
+    for proto_path, json_path in renamed.items():
+        if proto_path != json_path and message.startswith(proto_path):
+            message = json_path + message[len(proto_path) :]
     return {
         "error": {
             "code": http_status if http_status is not None else HTTP_STATUS[code],
             "status": code.name,
-            "message": localized_message(rich),
-            "details": [_detail_json(d) for d in rich.details],
+            "message": message,
+            "details": details,
         }
     }
+
+
+_BAD_REQUEST_TYPE = "type.googleapis.com/google.rpc.BadRequest"
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+
+def json_field_path(path: str) -> str:
+    """A field path as the JSON client wrote it: `visit.checks.personal_hygiene` ->
+    `visit.checks.personalHygiene` (ProtoJSON's lowerCamelCase names; indexes kept)."""
+    return ".".join(_SNAKE.sub(lambda m: m.group(1).upper(), part) for part in path.split("."))
 
 
 def error_response(

@@ -150,7 +150,7 @@ def test_sgz_status_exits_1_naming_a_stopped_service(stack: RunningStack) -> Non
         stack.supervisor.start_program("visit")
 
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "Not serving: visit." in done.stdout
+    assert "未运行：visit。" in done.stdout
 
 
 def test_sgz_status_exits_1_when_the_gateway_is_unreachable() -> None:
@@ -164,7 +164,7 @@ def test_sgz_status_exits_1_when_the_gateway_is_unreachable() -> None:
     )
 
     assert done.returncode == 1
-    assert "The gateway is unreachable" in done.stdout
+    assert "无法连接网关" in done.stdout
 
 
 def _roster_health(client: httpx.Client) -> tuple[int, str]:

@@ -146,9 +146,9 @@ async def test_worker_for_an_unknown_town_is_refused_naming_worker_town(
     [
         (b'{"displayName": "\xe5\x9f\x8e', "town"),  # malformed JSON
         (b'{"displayName": "x", "administrativeCode": "320621100", "foo": 1}', "town.foo"),
-        (b'{"displayName": 5, "administrativeCode": "320621100"}', "town.display_name"),
+        (b'{"displayName": 5, "administrativeCode": "320621100"}', "town.displayName"),
         (b'{"displayName": "x", "administrativeCode": "320621100", "kind": "CITY"}', "town.kind"),
-        (b'{"displayName": "x", "kind": "TOWN_KIND_TOWN"}', "town.administrative_code"),
+        (b'{"displayName": "x", "kind": "TOWN_KIND_TOWN"}', "town.administrativeCode"),
         (b'["not", "an", "object"]', "town"),
     ],
     ids=["malformed-json", "unknown-field", "wrong-type", "bad-enum", "missing-required", "array"],
@@ -169,10 +169,10 @@ async def test_bad_town_is_refused_naming_the_field_and_nothing_is_written(
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ("pageSize=many", "page_size"),
-        ("pageSize=99999999999", "page_size"),
+        ("pageSize=many", "pageSize"),
+        ("pageSize=99999999999", "pageSize"),
         ("color=red", "color"),
-        ("pageSize=1&pageSize=2", "page_size"),
+        ("pageSize=1&pageSize=2", "pageSize"),
     ],
 )
 async def test_bad_query_parameter_is_refused_naming_it(

@@ -96,13 +96,13 @@ async def test_a_person_is_created_with_the_start_date_in_the_body(
     assert nested.json()["persons"] == after.json()["persons"]
     slashed = await client.get(f"/v1/{TOWN}/persons", params={"asOfDate": "2024/01/02"})
     assert slashed.status_code == 400
-    assert "2026-11-02" in _violations(slashed)["as_of_date"]
+    assert "2026-11-02" in _violations(slashed)["asOfDate"]
 
 
 async def test_every_missing_field_of_a_create_is_named_at_once(client: httpx.AsyncClient) -> None:
     refused = await client.post("/v1/persons", json={"person": {"displayName": "王秀英"}})
     assert refused.status_code == 400
-    assert set(_violations(refused)) == {"person.village", "start_date"}
+    assert set(_violations(refused)) == {"person.village", "startDate"}
 
 
 def test_openapi_says_required_and_min_length_as_the_services_enforce() -> None:

@@ -36,3 +36,13 @@ def test_every_annotated_rpc_of_the_five_services_has_a_route() -> None:
     assert {"/sgz.roster.v1.RosterService/CreateTown", "/sgz.hr.v1.HrService/CreateWorker"} <= {
         r.grpc_path for r in routes
     }
+
+
+def test_field_paths_in_errors_are_the_json_names_the_client_sent() -> None:
+    from gateway.errors import json_field_path
+
+    assert json_field_path("visit.checks.personal_hygiene") == "visit.checks.personalHygiene"
+    assert json_field_path("person.id_number") == "person.idNumber"
+    assert json_field_path("request_id") == "requestId"
+    assert json_field_path("town") == "town"
+    assert json_field_path("rows[3].village_code") == "rows[3].villageCode"
