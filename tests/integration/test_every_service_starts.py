@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
+import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from sgz_runtime.config import SERVICES
+from sgz_runtime.server import RunningServer
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_service_starts_on_port_zero_and_reports_serving(service: str, start_service) -> None:
+def test_service_starts_on_port_zero_and_reports_serving(
+    service: str, start_service: Callable[..., tuple[RunningServer, grpc.Channel]]
+) -> None:
     app = importlib.import_module(f"{service}_svc.app")
     running, channel = start_service(service, app.build)
     assert running.port > 0

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import httpx
@@ -43,8 +43,14 @@ class Arrival:
     time_remaining: float | None
 
 
+if TYPE_CHECKING:  # generic only in the type stubs (grpc-stubs), not at run time
+    _Handler = grpc.GenericRpcHandler[Message, Message]
+else:
+    _Handler = grpc.GenericRpcHandler
+
+
 @dataclass
-class Recorder(grpc.GenericRpcHandler):  # type: ignore[misc]
+class Recorder(_Handler):
     """Serves every method of the backend's services: records the call, then replies with
     replies[method] (the empty response when none is set)."""
 
@@ -52,7 +58,9 @@ class Recorder(grpc.GenericRpcHandler):  # type: ignore[misc]
     arrivals: list[Arrival] = field(default_factory=list)
     replies: dict[str, Reply] = field(default_factory=dict)
 
-    def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+    def service(
+        self, details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler[Message, Message] | None:
         _, service_name, method_name = details.method.split("/")
         service = self.shelves.file.pool.FindServiceByName(service_name)
         method = service.methods_by_name[method_name]
@@ -379,7 +387,7 @@ async def test_service_slower_than_the_deadline_is_504(
 
     def stall(request: Message, context: grpc.ServicerContext) -> Message:
         release.wait(10)
-        return message_class(request.DESCRIPTOR)()
+        return type(request)()
 
     recorder[0].replies["GetShelf"] = stall
     try:

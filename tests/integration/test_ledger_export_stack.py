@@ -110,7 +110,7 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
             ),
             town_id="chengdong",
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     roster.CreateVillage(
         rpb.CreateVillageRequest(
@@ -118,7 +118,7 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
             village=rpb.Village(display_name="新华村", kind=rpb.VILLAGE_KIND_VILLAGE),
             village_id="xinhua",
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     worker = hr.CreateWorker(
         hr_pb2.CreateWorkerRequest(
@@ -126,7 +126,7 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
                 display_name="王芳", town=TOWN, role=hr_pb2.WORKER_ROLE_STATION_WORKER
             )
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     ).name
     persons = []
     for name, number, unable in (("张三", IDS[0], 2), ("李四", IDS[1], 0)):
@@ -135,14 +135,14 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
                 person=rpb.Person(display_name=name, id_number=number, village=VILLAGE),
                 start_date=_d(dt.date(2024, 1, 1)),
             ),
-            metadata=CITY,
+            metadata=tuple(CITY),
         )
         roster.CreateAssignment(
             rpb.CreateAssignmentRequest(
                 parent=person.name,
                 assignment=rpb.Assignment(worker=worker, start_date=_d(dt.date(2024, 1, 1))),
             ),
-            metadata=CITY,
+            metadata=tuple(CITY),
         )
         answers = [rpb.INDICATOR_ANSWER_UNABLE] * unable + [rpb.INDICATOR_ANSWER_ABLE] * (
             6 - unable
@@ -157,7 +157,7 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
                     assessment_date=_d(dt.date(2024, 1, 1)),
                 ),
             ),
-            metadata=CITY,
+            metadata=tuple(CITY),
         )
         persons.append(person.name)
     gateway_settings = local.model_copy(update={"visit_port": visit_server.port})
@@ -186,7 +186,7 @@ def _visit(s: Stack, person: str, at: dt.datetime, problems: dict[str, str] | No
         result = pb.CHECK_RESULT_PROBLEM if note is not None else pb.CHECK_RESULT_FINE
         getattr(checks, field).CopyFrom(pb.Check(result=result, note=note or ""))
     visit = pb.Visit(person=person, worker=s.worker, visit_time=_ts(at), checks=checks)
-    return s.visits.CreateVisit(pb.CreateVisitRequest(visit=visit), metadata=CITY)
+    return s.visits.CreateVisit(pb.CreateVisitRequest(visit=visit), metadata=tuple(CITY))
 
 
 def test_a_weeks_ledger_is_exported_cell_by_cell_through_the_gateway_v7(
@@ -201,7 +201,7 @@ def test_a_weeks_ledger_is_exported_cell_by_cell_through_the_gateway_v7(
                 display_name="王红", channel=pb.CONTACT_CHANNEL_PHONE, contact_time=_ts(_at(0, 11))
             ),
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     _visit(stack, stack.persons[1], _at(1, 10))
     out = tmp_path / "台账.xlsx"
@@ -246,12 +246,12 @@ def test_facts_count_due_visited_and_the_contact_delay_a2(stack: Stack) -> None:
                 display_name="王红", channel=pb.CONTACT_CHANNEL_PHONE, contact_time=_ts(_at(0, 11))
             ),
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     _visit(stack, stack.persons[0], _at(2, 9))
     period = types_pb2.Period(start_date=_d(WEEK.monday), end_date=_d(WEEK.sunday))
     found = stack.visits.ListWorkerWeekFacts(
-        pb.ListWorkerWeekFactsRequest(parent=TOWN, period=period), metadata=CITY
+        pb.ListWorkerWeekFactsRequest(parent=TOWN, period=period), metadata=tuple(CITY)
     )
     (facts,) = found.worker_facts
     (week,) = facts.weeks
@@ -273,13 +273,16 @@ def test_facts_count_due_visited_and_the_contact_delay_a2(stack: Stack) -> None:
     assert e.contact_outcome == pb.DEADLINE_OUTCOME_MET
     assert not e.HasField("action_delay")
     assert e.action_outcome == pb.DEADLINE_OUTCOME_OVERDUE  # cleaning within 3 days: passed
-    verification = stack.visits.VerifyLedger(lpb.VerifyLedgerRequest(town=TOWN), metadata=CITY)
+    verification = stack.visits.VerifyLedger(
+        lpb.VerifyLedgerRequest(town=TOWN), metadata=tuple(CITY)
+    )
     assert (verification.holds, verification.head_sequence) == (True, 4)
 
 
 def test_facts_refuse_a_period_without_dates(stack: Stack) -> None:
     with pytest.raises(grpc.RpcError) as info:
         stack.visits.ListWorkerWeekFacts(
-            pb.ListWorkerWeekFactsRequest(parent=TOWN, period=types_pb2.Period()), metadata=CITY
+            pb.ListWorkerWeekFactsRequest(parent=TOWN, period=types_pb2.Period()),
+            metadata=tuple(CITY),
         )
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf import field_mask_pb2
 from google.rpc import error_details_pb2
 from google.type import date_pb2
 from sgz.common.v1 import types_pb2
@@ -63,7 +64,8 @@ def _rule_of(error: grpc.RpcError) -> str:
     for detail in rich.details:
         info = error_details_pb2.ErrorInfo()
         if detail.Unpack(info):
-            return info.metadata.get("rule", "")
+            rule: str = info.metadata.get("rule", "")
+            return rule
     return ""
 
 
@@ -113,7 +115,9 @@ def services(start_service, settings, database_url, monkeypatch) -> Iterator[Any
 
 
 def _worker(
-    hr: Any, town: str = "towns/chengdong", role: int = hr_pb2.WORKER_ROLE_STATION_WORKER
+    hr: Any,
+    town: str = "towns/chengdong",
+    role: hr_pb2.WorkerRole.ValueType = hr_pb2.WORKER_ROLE_STATION_WORKER,
 ) -> str:
     made = hr.CreateWorker(
         hr_pb2.CreateWorkerRequest(worker=hr_pb2.Worker(display_name="张三", town=town, role=role)),
@@ -187,7 +191,7 @@ def test_bad_id_number_is_invalid_argument_citing_r2_and_writes_nothing(  # type
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _rule_of(info.value) == "R2"
     assert _fields_of(info.value) == ["person.id_number"]
-    assert why in info.value.details()
+    assert why in (info.value.details() or "")
     listed = roster.ListPersons(pb.ListPersonsRequest(parent="towns/chengdong"), metadata=CITY)
     assert list(listed.persons) == []
 
@@ -242,19 +246,27 @@ def test_person_update_checks_phone_and_etag(services) -> None:  # type: ignore[
     person = _person(roster, ID_A)
     changed = pb.Person(name=person.name, address="新华村3组", etag=person.etag)
     updated = roster.UpdatePerson(
-        pb.UpdatePersonRequest(person=changed, update_mask={"paths": ["address"]}), metadata=CITY
+        pb.UpdatePersonRequest(
+            person=changed, update_mask=field_mask_pb2.FieldMask(paths=["address"])
+        ),
+        metadata=CITY,
     )
     assert updated.address == "新华村3组"
     with pytest.raises(grpc.RpcError) as info:
         roster.UpdatePerson(
-            pb.UpdatePersonRequest(person=changed, update_mask={"paths": ["address"]}),
+            pb.UpdatePersonRequest(
+                person=changed, update_mask=field_mask_pb2.FieldMask(paths=["address"])
+            ),
             metadata=CITY,
         )
     assert info.value.code() == grpc.StatusCode.ABORTED
     bad = pb.Person(name=person.name, phone="12345")
     with pytest.raises(grpc.RpcError) as info:
         roster.UpdatePerson(
-            pb.UpdatePersonRequest(person=bad, update_mask={"paths": ["phone"]}), metadata=CITY
+            pb.UpdatePersonRequest(
+                person=bad, update_mask=field_mask_pb2.FieldMask(paths=["phone"])
+            ),
+            metadata=CITY,
         )
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
@@ -422,7 +434,8 @@ def test_timelines_of_a_town_are_paged_and_filtered_by_worker(services) -> None:
 # --- Self-care assessments (R3) and re-assessments (R4) ---
 
 
-def _answers(unable: int) -> dict[str, int]:
+def _answers(unable: int) -> dict[str, Any]:
+    # dict[str, Any]: spread as keyword arguments beside the other fields of pb.Assessment.
     indicators = ["eating", "dressing", "transferring", "toileting", "indoor_walking", "bathing"]
     return {
         name: pb.INDICATOR_ANSWER_UNABLE if i < unable else pb.INDICATOR_ANSWER_ABLE

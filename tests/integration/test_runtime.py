@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
@@ -20,10 +20,14 @@ from roster_svc.app import build as build_roster
 from sgz_runtime import identity
 from sgz_runtime.config import Settings
 from sgz_runtime.identity import Caller, Role, ScopeLevel
-from sgz_runtime.server import ServiceSpec, create_server
+from sgz_runtime.server import RunningServer, ServiceSpec, create_server
 from tests.conftest import CITY, SECRET, caller_token
 
 PROBE = "/sgz.test.Probe/Probe"
+
+
+# (start a server with this behaviour and get a caller of its one method, the servers started)
+Probe = tuple[Callable[[Callable[[bytes, Any], bytes]], Callable[..., bytes]], list[RunningServer]]
 
 
 def _identity_bytes(data: bytes) -> bytes:
@@ -41,9 +45,9 @@ def _probe_spec(behaviour: Callable[[bytes, Any], bytes]) -> ServiceSpec:
 
 
 @pytest.fixture
-def probe(settings: Settings):
+def probe(settings: Settings) -> Iterator[Probe]:
     """Starts a server whose one method runs the behaviour given; yields (start, call)."""
-    running: list[Any] = []
+    running: list[RunningServer] = []
 
     def start(behaviour: Callable[[bytes, Any], bytes]) -> Callable[..., bytes]:
         server = create_server(_probe_spec(behaviour), "127.0.0.1:0", settings)
@@ -57,7 +61,9 @@ def probe(settings: Settings):
         server.stop(0)
 
 
-def test_health_reports_serving_for_the_server_and_each_service(start_service) -> None:
+def test_health_reports_serving_for_the_server_and_each_service(
+    start_service: Callable[..., tuple[RunningServer, grpc.Channel]],
+) -> None:
     _, channel = start_service("roster", build_roster)
     health = health_pb2_grpc.HealthStub(channel)
     for service in ("", "sgz.roster.v1.RosterService"):
@@ -68,7 +74,9 @@ def test_health_reports_serving_for_the_server_and_each_service(start_service) -
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_reflection_lists_the_service(start_service) -> None:
+def test_reflection_lists_the_service(
+    start_service: Callable[..., tuple[RunningServer, grpc.Channel]],
+) -> None:
     _, channel = start_service("roster", build_roster)
     stub = reflection_pb2_grpc.ServerReflectionStub(channel)
     replies = stub.ServerReflectionInfo(
@@ -78,7 +86,9 @@ def test_reflection_lists_the_service(start_service) -> None:
     assert {"sgz.roster.v1.RosterService", "grpc.health.v1.Health"} <= names
 
 
-def test_forged_and_expired_caller_tokens_are_refused(start_service) -> None:
+def test_forged_and_expired_caller_tokens_are_refused(
+    start_service: Callable[..., tuple[RunningServer, grpc.Channel]],
+) -> None:
     _, channel = start_service("roster", build_roster)
     list_towns = channel.unary_unary(
         "/sgz.roster.v1.RosterService/ListTowns",
@@ -94,13 +104,13 @@ def test_forged_and_expired_caller_tokens_are_refused(start_service) -> None:
     for token in (forged, expired, "garbage"):
         with pytest.raises(grpc.RpcError) as info:
             list_towns(
-                roster_pb2.ListTownsRequest(), metadata=[(identity.CALLER_METADATA_KEY, token)]
+                roster_pb2.ListTownsRequest(), metadata=((identity.CALLER_METADATA_KEY, token),)
             )
         assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 def test_a_call_without_deadline_gets_the_default_and_a_caller_deadline_is_kept(
-    probe, settings
+    probe: Probe, settings: Settings
 ) -> None:
     start, _ = probe
     seen: list[float] = []
@@ -112,13 +122,16 @@ def test_a_call_without_deadline_gets_the_default_and_a_caller_deadline_is_kept(
         return request
 
     call = start(remember)
-    call(b"x", metadata=CITY)
-    call(b"x", metadata=CITY, timeout=2.0)
+    call(b"x", metadata=tuple(CITY))
+    call(b"x", metadata=tuple(CITY), timeout=2.0)
     assert settings.default_deadline_s - 1 < seen[0] <= settings.default_deadline_s
     assert 0 < seen[1] <= 2.05
 
 
-def test_request_id_and_caller_cross_services(start_service, caplog) -> None:
+def test_request_id_and_caller_cross_services(
+    start_service: Callable[..., tuple[RunningServer, grpc.Channel]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     roster, roster_channel = start_service("roster", build_roster)
     _, hr_channel = start_service("hr", build_hr, roster=roster.port)
     from sgz.hr.v1 import hr_pb2_grpc
@@ -133,7 +146,7 @@ def test_request_id_and_caller_cross_services(start_service, caplog) -> None:
                 kind=roster_pb2.TOWN_KIND_TOWN,
             ),
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     hr = hr_pb2_grpc.HrServiceStub(hr_channel)
     town_head = [
@@ -150,7 +163,7 @@ def test_request_id_and_caller_cross_services(start_service, caplog) -> None:
                 display_name="李四", town="towns/chengdong", role=hr_pb2.WORKER_ROLE_STATION_WORKER
             )
         ),
-        metadata=town_head,
+        metadata=tuple(town_head),
     )
     assert worker.town == "towns/chengdong"
     roster_calls = [
@@ -161,7 +174,9 @@ def test_request_id_and_caller_cross_services(start_service, caplog) -> None:
     assert [r.request_id for r in roster_calls] == ["req-cross-1"]  # type: ignore[attr-defined]
 
 
-def test_worker_for_an_unknown_town_is_refused_naming_the_field(start_service) -> None:
+def test_worker_for_an_unknown_town_is_refused_naming_the_field(
+    start_service: Callable[..., tuple[RunningServer, grpc.Channel]],
+) -> None:
     roster, _ = start_service("roster", build_roster)
     _, hr_channel = start_service("hr", build_hr, roster=roster.port)
     from sgz.hr.v1 import hr_pb2_grpc
@@ -175,14 +190,16 @@ def test_worker_for_an_unknown_town_is_refused_naming_the_field(start_service) -
         )
     )
     with pytest.raises(grpc.RpcError) as info:
-        hr.CreateWorker(request, metadata=CITY)
+        hr.CreateWorker(request, metadata=tuple(CITY))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     error = status.from_rpc_error(info.value)
     assert [v.field for v in error.violations] == ["worker.town"]  # type: ignore[attr-defined]
-    assert list(hr.ListWorkers(hr_pb2.ListWorkersRequest(), metadata=CITY).workers) == []
+    assert list(hr.ListWorkers(hr_pb2.ListWorkersRequest(), metadata=tuple(CITY)).workers) == []
 
 
-def test_roster_down_makes_worker_creation_unavailable(start_service) -> None:
+def test_roster_down_makes_worker_creation_unavailable(
+    start_service: Callable[..., tuple[RunningServer, grpc.Channel]],
+) -> None:
     _, hr_channel = start_service("hr", build_hr, roster=1)  # nothing listens on port 1
     from sgz.hr.v1 import hr_pb2_grpc
 
@@ -193,11 +210,11 @@ def test_roster_down_makes_worker_creation_unavailable(start_service) -> None:
         )
     )
     with pytest.raises(grpc.RpcError) as info:
-        hr.CreateWorker(request, metadata=CITY, timeout=5)
+        hr.CreateWorker(request, metadata=tuple(CITY), timeout=5)
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
-def test_graceful_shutdown_lets_a_call_in_flight_finish(probe) -> None:
+def test_graceful_shutdown_lets_a_call_in_flight_finish(probe: Probe) -> None:
     start, running = probe
     entered = threading.Event()
 
@@ -210,7 +227,7 @@ def test_graceful_shutdown_lets_a_call_in_flight_finish(probe) -> None:
     outcome: dict[str, Any] = {}
 
     def in_flight() -> None:
-        outcome["reply"] = call(b"x", metadata=CITY, timeout=10)
+        outcome["reply"] = call(b"x", metadata=tuple(CITY), timeout=10)
 
     thread = threading.Thread(target=in_flight)
     thread.start()
@@ -219,11 +236,11 @@ def test_graceful_shutdown_lets_a_call_in_flight_finish(probe) -> None:
     thread.join(5)
     assert outcome["reply"] == b"done"
     with pytest.raises(grpc.RpcError) as info:
-        call(b"x", metadata=CITY, timeout=2)
+        call(b"x", metadata=tuple(CITY), timeout=2)
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
-def test_an_unexpected_exception_is_internal_without_its_text(probe) -> None:
+def test_an_unexpected_exception_is_internal_without_its_text(probe: Probe) -> None:
     start, _ = probe
 
     def broken(request: bytes, context: Any) -> bytes:
@@ -231,6 +248,6 @@ def test_an_unexpected_exception_is_internal_without_its_text(probe) -> None:
 
     call = start(broken)
     with pytest.raises(grpc.RpcError) as info:
-        call(b"x", metadata=CITY)
+        call(b"x", metadata=tuple(CITY))
     assert info.value.code() == grpc.StatusCode.INTERNAL
     assert "320621" not in (info.value.details() or "")

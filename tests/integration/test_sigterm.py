@@ -51,7 +51,7 @@ def test_sigterm_lets_the_call_in_flight_finish_then_exits(tmp_path: Path) -> No
 
         def call() -> None:
             try:
-                outcome["reply"] = slow(b"x", metadata=CITY, timeout=20)
+                outcome["reply"] = slow(b"x", metadata=tuple(CITY), timeout=20)
             except grpc.RpcError as exc:
                 outcome["error"] = exc.code()
 
@@ -67,7 +67,7 @@ def test_sigterm_lets_the_call_in_flight_finish_then_exits(tmp_path: Path) -> No
         assert process.wait(timeout=20) == 0
         with channel:
             try:
-                slow(b"x", metadata=CITY, timeout=2)
+                slow(b"x", metadata=tuple(CITY), timeout=2)
                 refused = None
             except grpc.RpcError as exc:
                 refused = exc.code()

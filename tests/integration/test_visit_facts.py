@@ -24,7 +24,7 @@ from visit_svc.domain.timeline import (
     SubstituteSpan,
 )
 from visit_svc.domain.weeks import local_date, week_start
-from visit_svc.service_layer.facts import DeadlineOutcome, worker_week_facts
+from visit_svc.service_layer.facts import DeadlineOutcome, WorkerFacts, worker_week_facts
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "visit_svc" / "migrations"
 TOWN = "towns/t"
@@ -177,7 +177,9 @@ def town(engine: Engine) -> Engine:
 NOW = datetime(2026, 11, 23, 4, tzinfo=UTC)
 
 
-def _facts(engine: Engine, caller: Caller = CHIEF, size: int = 0, token: str = ""):  # type: ignore[no-untyped-def]
+def _facts(
+    engine: Engine, caller: Caller = CHIEF, size: int = 0, token: str = ""
+) -> tuple[list[WorkerFacts], str]:
     factory = session_factory(engine)
     return worker_week_facts(
         SqlFactsUnitOfWork(factory),
@@ -192,7 +194,7 @@ def _facts(engine: Engine, caller: Caller = CHIEF, size: int = 0, token: str = "
     )
 
 
-def _figures(facts):  # type: ignore[no-untyped-def]
+def _figures(facts: list[WorkerFacts]) -> dict[tuple[str, str], tuple[int, int, int, int]]:
     return {
         (w.worker, str(wk.week)): (
             wk.persons_due,

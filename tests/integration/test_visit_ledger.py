@@ -59,7 +59,7 @@ def _append(engine: Engine, n: int, town: str = TOWN, start: int = 0) -> None:
 
 
 def _verify(stub: visit_pb2_grpc.VisitServiceStub) -> lpb.LedgerVerification:
-    return stub.VerifyLedger(lpb.VerifyLedgerRequest(town=TOWN), metadata=CITY)  # type: ignore[no-any-return]
+    return stub.VerifyLedger(lpb.VerifyLedgerRequest(town=TOWN), metadata=tuple(CITY))
 
 
 def test_entries_are_listed_in_sequence_and_the_chain_holds_v7(visit) -> None:  # type: ignore[no-untyped-def]

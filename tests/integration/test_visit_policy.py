@@ -5,6 +5,7 @@ backdated one or a caller other than the city is refused."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import grpc
 import pytest
@@ -14,6 +15,7 @@ from sgz.visit.v1 import visit_pb2 as pb
 from sgz.visit.v1 import visit_pb2_grpc
 
 from sgz_runtime.identity import Role, ScopeLevel
+from sgz_runtime.server import RunningServer
 from tests.conftest import CITY, as_caller
 from visit_svc.app import build
 from visit_svc.domain.policy import default_policy
@@ -21,7 +23,9 @@ from visit_svc.entrypoints.convert import policy_from_pb
 
 
 @pytest.fixture
-def visits(start_service) -> visit_pb2_grpc.VisitServiceStub:  # type: ignore[no-untyped-def]
+def visits(
+    start_service: Callable[..., tuple[RunningServer, grpc.Channel]],
+) -> visit_pb2_grpc.VisitServiceStub:
     _, channel = start_service("visit", build)
     return visit_pb2_grpc.VisitServiceStub(channel)
 

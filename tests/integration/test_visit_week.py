@@ -69,7 +69,8 @@ def _rule_of(error: grpc.RpcError) -> str:
     for detail in status.rich_status(error).details:
         info = error_details_pb2.ErrorInfo()
         if detail.Unpack(info):
-            return info.metadata.get("rule", "")
+            rule: str = info.metadata.get("rule", "")
+            return rule
     return ""
 
 
@@ -107,16 +108,20 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
     hr = hr_pb2_grpc.HrServiceStub(hr_channel)
     roster.CreateTown(
         rpb.CreateTownRequest(
-            town=rpb.Town(display_name="城东镇", administrative_code="320621100", kind=1),
+            town=rpb.Town(
+                display_name="城东镇", administrative_code="320621100", kind=rpb.TOWN_KIND_TOWN
+            ),
             town_id="chengdong",
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     roster.CreateVillage(
         rpb.CreateVillageRequest(
-            parent=TOWN, village=rpb.Village(display_name="新华村", kind=1), village_id="xinhua"
+            parent=TOWN,
+            village=rpb.Village(display_name="新华村", kind=rpb.VILLAGE_KIND_VILLAGE),
+            village_id="xinhua",
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     workers = [
         hr.CreateWorker(
@@ -125,7 +130,7 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
                     display_name=n, town=TOWN, role=hr_pb2.WORKER_ROLE_STATION_WORKER
                 )
             ),
-            metadata=CITY,
+            metadata=tuple(CITY),
         ).name
         for n in ("王芳", "赵强")
     ]
@@ -136,14 +141,14 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
                 person=rpb.Person(display_name=f"老人{i}", id_number=number, village=VILLAGE),
                 start_date=_d(dt.date(2024, 1, 1)),
             ),
-            metadata=CITY,
+            metadata=tuple(CITY),
         )
         roster.CreateAssignment(
             rpb.CreateAssignmentRequest(
                 parent=person.name,
                 assignment=rpb.Assignment(worker=workers[0], start_date=_d(dt.date(2024, 1, 1))),
             ),
-            metadata=CITY,
+            metadata=tuple(CITY),
         )
         persons.append(person.name)
     yield Stack(
@@ -190,13 +195,15 @@ def _visit(
         person=person, worker=worker or s.worker, visit_time=_ts(at), checks=_checks(*problems)
     )
     made: pb.Visit = s.visits.CreateVisit(
-        pb.CreateVisitRequest(visit=visit, request_id=request_id), metadata=CITY
+        pb.CreateVisitRequest(visit=visit, request_id=request_id), metadata=tuple(CITY)
     )
     return made
 
 
 def _escalation(s: Stack, name: str) -> pb.Escalation:
-    found: pb.Escalation = s.visits.GetEscalation(pb.GetEscalationRequest(name=name), metadata=CITY)
+    found: pb.Escalation = s.visits.GetEscalation(
+        pb.GetEscalationRequest(name=name), metadata=tuple(CITY)
+    )
     return found
 
 
@@ -205,7 +212,7 @@ def _notify(s: Stack, name: str, at: dt.datetime) -> pb.Escalation:
         display_name="王红", channel=pb.CONTACT_CHANNEL_PHONE, contact_time=_ts(at)
     )
     done: pb.Escalation = s.visits.NotifyVillageContact(
-        pb.NotifyVillageContactRequest(name=name, contact=notice), metadata=CITY
+        pb.NotifyVillageContactRequest(name=name, contact=notice), metadata=tuple(CITY)
     )
     return done
 
@@ -217,14 +224,14 @@ def _arrange(s: Stack, name: str, action: int, day: int, at: dt.datetime) -> pb.
         arrange_time=_ts(at),
     )
     done: pb.Escalation = s.visits.ArrangeEscalationAction(
-        pb.ArrangeEscalationActionRequest(name=name, arrangement=arrangement), metadata=CITY
+        pb.ArrangeEscalationActionRequest(name=name, arrangement=arrangement), metadata=tuple(CITY)
     )
     return done
 
 
 def _due(s: Stack, week: IsoWeek, worker: str = "") -> pb.WeeklyDue:
     due: pb.WeeklyDue = s.visits.GetWeeklyDue(
-        pb.GetWeeklyDueRequest(parent=VILLAGE, week=str(week), worker=worker), metadata=CITY
+        pb.GetWeeklyDueRequest(parent=VILLAGE, week=str(week), worker=worker), metadata=tuple(CITY)
     )
     return due
 
@@ -232,7 +239,7 @@ def _due(s: Stack, week: IsoWeek, worker: str = "") -> pb.WeeklyDue:
 def _listed(s: Stack, view: int) -> list[str]:
     found = s.visits.ListEscalations(
         pb.ListEscalationsRequest(parent=TOWN, view=view),  # type: ignore[arg-type]
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     return [e.name for e in found.escalations]
 
@@ -284,7 +291,7 @@ def test_a_week_of_visits_escalations_deadlines_and_a_move_to_an_institution(sta
                 outcome=pb.ESCALATION_OUTCOME_CLEANED, resolve_time=_ts(_at(2, 17))
             ),
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     assert cleaned.state == pb.ESCALATION_STATE_RESOLVED
 
@@ -297,7 +304,7 @@ def test_a_week_of_visits_escalations_deadlines_and_a_move_to_an_institution(sta
             name=institution.name,
             assistance=pb.Assistance(assist_time=_ts(_at(1, 15)), note="协助办理入院手续"),
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     admitted = s.visits.ResolveEscalation(
         pb.ResolveEscalationRequest(
@@ -309,11 +316,11 @@ def test_a_week_of_visits_escalations_deadlines_and_a_move_to_an_institution(sta
             ),
             request_id="resolve-1",
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     assert admitted.state == pb.ESCALATION_STATE_RESOLVED
     assert admitted.resolution.roster_request_id
-    person = s.roster.GetPerson(rpb.GetPersonRequest(name=p3), metadata=CITY)
+    person = s.roster.GetPerson(rpb.GetPersonRequest(name=p3), metadata=tuple(CITY))
     assert person.status == rpb.PERSON_STATUS_IN_INSTITUTION
 
     # V9: from Wednesday p3 is not visited at home.
@@ -331,7 +338,7 @@ def test_a_week_of_visits_escalations_deadlines_and_a_move_to_an_institution(sta
     assert all(d.missed and not d.visited for d in following.due)
     # V7: every item of the week is a ledger entry of the town, and the chain holds.
     entries = s.visits.ListLedgerEntries(
-        ledger_pb2.ListLedgerEntriesRequest(parent=TOWN, page_size=100), metadata=CITY
+        ledger_pb2.ListLedgerEntriesRequest(parent=TOWN, page_size=100), metadata=tuple(CITY)
     ).ledger_entries
     kinds = [
         ledger_pb2.LedgerEntryKind.Name(e.kind).removeprefix("LEDGER_ENTRY_KIND_") for e in entries
@@ -344,11 +351,13 @@ def test_a_week_of_visits_escalations_deadlines_and_a_move_to_an_institution(sta
         + ["ASSISTANCE"]
         + ["OUTCOME"] * 2
     )
-    verified = s.visits.VerifyLedger(ledger_pb2.VerifyLedgerRequest(town=TOWN), metadata=CITY)
+    verified = s.visits.VerifyLedger(
+        ledger_pb2.VerifyLedgerRequest(town=TOWN), metadata=tuple(CITY)
+    )
     assert verified.holds and verified.entries_checked == len(entries)
     missed = s.visits.ListMissedWeeks(
         pb.ListMissedWeeksRequest(person=p3, start_week=str(WEEK), end_week=str(WEEK.next())),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     assert (missed.due_weeks, list(missed.missed_weeks)) == (1, [])
 
@@ -359,10 +368,10 @@ def test_a_retried_visit_creates_exactly_one_record(stack: Stack) -> None:
     first = _visit(s, s.persons[0], _at(0, 9), "illness", request_id="phone-42")
     again = _visit(s, s.persons[0], _at(0, 9), "illness", request_id="phone-42")
     assert again == first
-    listed = s.visits.ListVisits(pb.ListVisitsRequest(person=s.persons[0]), metadata=CITY)
+    listed = s.visits.ListVisits(pb.ListVisitsRequest(person=s.persons[0]), metadata=tuple(CITY))
     assert [v.name for v in listed.visits] == [first.name]
     escalations = s.visits.ListEscalations(
-        pb.ListEscalationsRequest(parent=TOWN, view=pb.ESCALATION_VIEW_ALL), metadata=CITY
+        pb.ListEscalationsRequest(parent=TOWN, view=pb.ESCALATION_VIEW_ALL), metadata=tuple(CITY)
     )
     assert len(escalations.escalations) == 1
     with pytest.raises(grpc.RpcError) as info:
@@ -371,7 +380,7 @@ def test_a_retried_visit_creates_exactly_one_record(stack: Stack) -> None:
 
 
 def _no_visits(s: Stack, person: str) -> None:
-    listed = s.visits.ListVisits(pb.ListVisitsRequest(person=person), metadata=CITY)
+    listed = s.visits.ListVisits(pb.ListVisitsRequest(person=person), metadata=tuple(CITY))
     assert list(listed.visits) == []
 
 
@@ -399,16 +408,16 @@ def test_bad_visits_are_refused_with_their_rule_and_write_nothing(stack: Stack) 
     checks.illness.result = 99  # type: ignore[assignment]
     bad = pb.Visit(person=p1, worker=s.worker, visit_time=_ts(_at(0, 9)), checks=checks)
     with pytest.raises(grpc.RpcError) as info:
-        s.visits.CreateVisit(pb.CreateVisitRequest(visit=bad), metadata=CITY)
+        s.visits.CreateVisit(pb.CreateVisitRequest(visit=bad), metadata=tuple(CITY))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _rule_of(info.value) == "V2"
     # A required check left out.
     partial = pb.Visit(person=p1, worker=s.worker, visit_time=_ts(_at(0, 9)), checks=_checks())
     partial.checks.ClearField("house_safety")
     with pytest.raises(grpc.RpcError) as info:
-        s.visits.CreateVisit(pb.CreateVisitRequest(visit=partial), metadata=CITY)
+        s.visits.CreateVisit(pb.CreateVisitRequest(visit=partial), metadata=tuple(CITY))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "visit.checks.house_safety" in info.value.details()
+    assert "visit.checks.house_safety" in (info.value.details() or "")
     _no_visits(s, p1)
 
 
@@ -423,7 +432,7 @@ def test_escalation_steps_out_of_order_or_before_the_visit_are_refused(stack: St
     with pytest.raises(grpc.RpcError) as info:
         _notify(s, name, _at(0, 8))
     assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert "before the visit" in info.value.details()
+    assert "before the visit" in (info.value.details() or "")
     assert _escalation(s, name).state == pb.ESCALATION_STATE_OPENED
 
 
@@ -440,7 +449,7 @@ def test_an_admission_with_the_roster_down_records_nothing_and_the_retry_complet
         pb.RecordEscalationAssistanceRequest(
             name=name, assistance=pb.Assistance(assist_time=_ts(_at(0, 12)), note="手续")
         ),
-        metadata=CITY,
+        metadata=tuple(CITY),
     )
     request = pb.ResolveEscalationRequest(
         name=name,
@@ -452,18 +461,21 @@ def test_an_admission_with_the_roster_down_records_nothing_and_the_retry_complet
     )
     s.roster_server.server.stop(0).wait()
     with pytest.raises(grpc.RpcError) as info:
-        s.visits.ResolveEscalation(request, metadata=CITY)
+        s.visits.ResolveEscalation(request, metadata=tuple(CITY))
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE
     assert _escalation(s, name).state == pb.ESCALATION_STATE_ASSISTANCE_RECORDED
     # The roster comes back on its port (same database); the same call completes.
     again = create_server(build_roster(s.settings), f"127.0.0.1:{s.roster_server.port}", s.settings)
     again.server.start()
     try:
-        done = s.visits.ResolveEscalation(request, metadata=CITY)
+        done = s.visits.ResolveEscalation(request, metadata=tuple(CITY))
         assert done.state == pb.ESCALATION_STATE_RESOLVED
         # The test's own channel to the roster may still be in its reconnect backoff.
         person = s.roster.GetPerson(
-            rpb.GetPersonRequest(name=s.persons[1]), metadata=CITY, wait_for_ready=True, timeout=10
+            rpb.GetPersonRequest(name=s.persons[1]),
+            metadata=tuple(CITY),
+            wait_for_ready=True,
+            timeout=10,
         )
         assert person.status == rpb.PERSON_STATUS_IN_INSTITUTION
     finally:

@@ -8,9 +8,9 @@ import importlib
 from functools import cache
 from pathlib import Path
 
-import grpc_tools
+import grpc_tools  # type: ignore[import-untyped]
 from google.protobuf import descriptor_pb2, descriptor_pool
-from grpc_tools import protoc
+from grpc_tools import protoc  # type: ignore[import-untyped]
 
 from gateway.descriptors import Backend
 

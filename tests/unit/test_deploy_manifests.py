@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from sgz_runtime.config import DEFAULT_PORTS, SERVICES, Settings
 
@@ -34,6 +34,7 @@ def _one(kind: str, name: str) -> dict[str, Any]:
 
 
 def _container(program: str) -> dict[str, Any]:
+    container: dict[str, Any]
     [container] = _one("Deployment", program)["spec"]["template"]["spec"]["containers"]
     return container
 

@@ -25,10 +25,15 @@ def _free_ports(n: int) -> list[int]:
 
 def _settings(tmp_path: Path) -> Settings:
     ports = _free_ports(6)
-    names = ["roster", "hr", "visit", "finance", "assessment", "gateway"]
     return Settings(
-        data_dir=tmp_path, **{f"{n}_port": p for n, p in zip(names, ports, strict=True)}
-    )  # type: ignore[arg-type]
+        data_dir=tmp_path,
+        roster_port=ports[0],
+        hr_port=ports[1],
+        visit_port=ports[2],
+        finance_port=ports[3],
+        assessment_port=ports[4],
+        gateway_port=ports[5],
+    )
 
 
 def test_free_ports_pass(tmp_path: Path) -> None:

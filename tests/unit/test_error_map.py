@@ -14,8 +14,8 @@ from sgz_runtime import errors, status
 SERVICE_PACKAGES = ["roster_svc", "hr_svc", "visit_svc", "finance_svc", "assessment_svc", "gateway"]
 
 
-def _all_subclasses(klass: type) -> set[type]:
-    found = set()
+def _all_subclasses(klass: type[object]) -> set[type]:
+    found: set[type] = set()
     for sub in klass.__subclasses__():
         found |= {sub, *_all_subclasses(sub)}
     return found

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from grpc_tools import protoc
+from grpc_tools import protoc  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parents[2]
 BUF = Path(sys.executable).parent / "buf"
@@ -33,7 +33,7 @@ def _lint(image: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _image(protos: Path, out: Path) -> Path:
-    import grpc_tools
+    import grpc_tools  # type: ignore[import-untyped]
     from google.api import http_pb2
 
     includes = [
