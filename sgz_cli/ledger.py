@@ -113,6 +113,8 @@ OUTCOME_LABELS = {
     "resolved_otherwise": "已另行解决",
 }
 ID_PURPOSE = "工作台账导出 (sgz ledger export)"
+#: Persons per page of the bulk export that reads full ID numbers (the roster allows 10000).
+EXPORT_PAGE = 5000
 
 
 class GatewayError(Exception):
@@ -190,7 +192,9 @@ def _instant(text: str) -> dt.datetime | None:
 
 class Directory:
     """Persons, villages and workers the rows name: the town's, fetched once in pages (memory
-    grows with the town's persons, never with the ledger), anyone else asked for one by one."""
+    grows with the town's persons, never with the ledger), anyone else asked for one by one.
+    Full ID numbers come only with the town's persons, from one audited bulk export; a person
+    of another town (moved away) keeps the masked number: never one reveal per person."""
 
     def __init__(
         self,
@@ -213,9 +217,10 @@ class Directory:
     def load(self) -> None:
         for page in self.gateway.pages(f"/v1/{self.town}/villages", "villages"):
             self.villages.update({v["name"]: v.get("displayName", "") for v in page})
-        for page in self.gateway.pages(f"/v1/{self.town}/persons", "persons"):
-            for p in page:
-                self.persons[p["name"]] = self._person(p)
+        if not (self.reveal and self._load_revealed()):
+            for page in self.gateway.pages(f"/v1/{self.town}/persons", "persons"):
+                for p in page:
+                    self.persons[p["name"]] = self._person(p)
         period = {
             **_date_params("period.start_date", self.first),
             **_date_params("period.end_date", self.last),
@@ -224,20 +229,47 @@ class Directory:
             for t in page:
                 self._care(t)
 
-    def _person(self, found: Mapping[str, Any]) -> Person:
-        number = found.get("idNumberMasked", "")
-        if self.reveal:
+    def _load_revealed(self) -> bool:
+        """The town's persons with their full ID numbers, through the roster's bulk export:
+        one call path, audited once with the purpose on its first page, however many persons
+        and pages. False (and everything masked) when the caller's role may not read them."""
+        body: dict[str, Any] = {
+            "purpose": self.purpose,
+            "revealIdNumbers": True,
+            "pageSize": EXPORT_PAGE,
+        }
+        token = ""
+        while True:
             try:
-                number = self.gateway.call(
-                    "POST", f"/v1/{found['name']}:revealIdNumber", {"purpose": self.purpose}
-                )["idNumber"]
+                page = self.gateway.call(
+                    "POST",
+                    f"/v1/{self.town}/persons:export",
+                    {**body, "pageToken": token} if token else body,
+                )
             except GatewayError as exc:
-                if "PERMISSION_DENIED" not in str(exc):
+                if token or "PERMISSION_DENIED" not in str(exc):
                     raise
                 self.reveal = False  # the caller may not read numbers: every one stays masked
+                return False
+            revealed = bool(page.get("idNumbersRevealed"))
+            for exported in page.get("persons", []):
+                found = exported.get("person", {})
+                person = self._person(found)
+                if revealed and exported.get("idNumber"):
+                    person.id_number = str(exported["idNumber"])
+                self.persons[found["name"]] = person
+            if not revealed:
+                self.reveal = False
+            token = page.get("nextPageToken", "")
+            if not token:
+                return True
+
+    @staticmethod
+    def _person(found: Mapping[str, Any]) -> Person:
+        """A person as the roster lists them, the ID number masked."""
         return Person(
             display_name=found.get("displayName", ""),
-            id_number=number,
+            id_number=found.get("idNumberMasked", ""),
             village=found.get("village", ""),
         )
 
@@ -420,7 +452,8 @@ def export_ledger(
     """Writes the town's entries of first..last (CST, both included) to output, in sequence
     order, page by page in XlsxWriter's constant-memory mode, then a sheet with the chain's
     verification so the printed book can be checked against the system later. ID numbers are
-    masked unless `reveal` (each number read with `purpose`, audited by the roster)."""
+    masked unless `reveal`: then the town's numbers are read with `purpose` in one bulk
+    ExportPersons (paged), which the roster audits once, never one reveal per person."""
     import xlsxwriter
 
     gateway = Gateway(client)

@@ -86,6 +86,7 @@ def _ts(moment: dt.datetime) -> timestamp_pb2.Timestamp:
 @dataclass
 class Stack:
     visits: visit_pb2_grpc.VisitServiceStub
+    roster: roster_pb2_grpc.RosterServiceStub
     gateway_url: str
     worker: str
     persons: list[str]
@@ -171,7 +172,11 @@ def stack(start_service, settings, database_url, monkeypatch) -> Iterator[Stack]
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
     yield Stack(
-        visit_pb2_grpc.VisitServiceStub(visit_channel), f"http://127.0.0.1:{port}", worker, persons
+        visit_pb2_grpc.VisitServiceStub(visit_channel),
+        roster,
+        f"http://127.0.0.1:{port}",
+        worker,
+        persons,
     )
     server.should_exit = True
     thread.join(10)
@@ -205,11 +210,27 @@ def test_a_weeks_ledger_is_exported_cell_by_cell_through_the_gateway_v7(
     )
     _visit(stack, stack.persons[1], _at(1, 10))
     out = tmp_path / "台账.xlsx"
-    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
+    paths: list[str] = []
+
+    def count(request: httpx.Request) -> None:
+        paths.append(request.url.path)
+
+    with httpx.Client(
+        base_url=stack.gateway_url, timeout=30, event_hooks={"request": [count]}
+    ) as client:
         summary = export_ledger(
             client, TOWN, WEEK.monday, WEEK.sunday, out, reveal=True, purpose="年度核查"
         )
     assert summary.rows == 4 and summary.ids_revealed
+    # Both persons' full numbers came from one bulk export (audited once), not a reveal each.
+    assert [p for p in paths if p.endswith(":revealIdNumber")] == []
+    assert paths.count(f"/v1/{TOWN}/persons:export") == 1
+    trail = stack.roster.ListAuditEntries(
+        rpb.ListAuditEntriesRequest(page_size=500), metadata=tuple(CITY)
+    ).audit_entries
+    assert [(e.action, e.resource, e.purpose, e.detail) for e in trail] == [
+        ("id_numbers_exported", TOWN, "年度核查", "persons=2 id_numbers=full")
+    ]
     rows = list(openpyxl.load_workbook(out)["工作台账"].iter_rows(values_only=True))
     assert rows[0] == (*COLUMNS, *TRACE_COLUMNS)
     monday = dt.datetime.combine(WEEK.monday, dt.time())

@@ -143,9 +143,13 @@ class FakeGateway:
         )
         self.may_reveal = may_reveal
         self.ledger_queries: list[dict[str, list[str]]] = []
+        #: Every call by its path, to show how many reads of ID numbers the export makes.
+        self.paths: list[str] = []
+        self.export_bodies: list[dict[str, Any]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path, query = request.url.path, parse_qs(request.url.query.decode())
+        self.paths.append(path)
         if path == f"/v1/{TOWN}:verifyLedger":
             return httpx.Response(200, json=self.verification)
         if path == f"/v1/{TOWN}/villages":
@@ -160,6 +164,31 @@ class FakeGateway:
                         _person("persons/p1", "张三", "110105********002X"),
                         _person("persons/p2", "李四", "440524********0014"),
                     ]
+                },
+            )
+        if path == f"/v1/{TOWN}/persons:export":
+            body = json.loads(request.content)
+            self.export_bodies.append(body)
+            if not self.may_reveal:
+                error = {"code": 403, "status": "PERMISSION_DENIED", "message": "no"}
+                return httpx.Response(403, json={"error": error})
+            assert body["purpose"] and body["revealIdNumbers"]
+            # One person a page, so the export follows its pages with the same purpose.
+            people = [
+                {"person": _person("persons/p1", "张三", "110105********002X"), "idNumber": ID_P1},
+                {
+                    "person": _person("persons/p2", "李四", "440524********0014"),
+                    "idNumber": "440524188001010014",
+                },
+            ]
+            at = 1 if body.get("pageToken") == "p2" else 0
+            return httpx.Response(
+                200,
+                json={
+                    "persons": people[at : at + 1],
+                    "idNumbersRevealed": True,
+                    "nextPageToken": "p2" if at == 0 else "",
+                    "totalSize": 2 if at == 0 else 0,
                 },
             )
         if path.endswith(":revealIdNumber"):
@@ -294,3 +323,26 @@ def test_export_ends_with_the_chains_verification(uow: FakeVisitUnitOfWork, tmp_
     assert facts["链头序号"] == "7"
     assert facts["链头哈希"] == uow.state.ledger.entries[TOWN][-1].hash
     assert facts["导出区间"] == "2026-11-16 至 2026-11-22"
+
+
+def test_full_id_numbers_come_from_one_audited_bulk_export_not_a_reveal_each(
+    uow: FakeVisitUnitOfWork, tmp_path: Path
+) -> None:
+    rows, _, gateway = _export(uow, tmp_path, may_reveal=True)
+    assert {r[1] for r in rows[1:]} == {ID_P1, "440524188001010014"}
+    assert not [p for p in gateway.paths if p.endswith(":revealIdNumber")]
+    # One export (two pages of it), its purpose on each page; the person list is not read again.
+    assert gateway.export_bodies == [
+        {"purpose": "核对", "revealIdNumbers": True, "pageSize": 5000},
+        {"purpose": "核对", "revealIdNumbers": True, "pageSize": 5000, "pageToken": "p2"},
+    ]
+    assert f"/v1/{TOWN}/persons" not in gateway.paths
+
+
+def test_a_caller_who_may_not_read_numbers_gets_the_masked_list_and_no_reveals(
+    uow: FakeVisitUnitOfWork, tmp_path: Path
+) -> None:
+    _, _, gateway = _export(uow, tmp_path, may_reveal=False)
+    assert len(gateway.export_bodies) == 1
+    assert f"/v1/{TOWN}/persons" in gateway.paths
+    assert not [p for p in gateway.paths if p.endswith(":revealIdNumber")]
