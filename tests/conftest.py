@@ -150,3 +150,14 @@ def start_service(
     for running, channel in reversed(started):
         channel.close()
         running.stop(0)
+
+
+@pytest.fixture(autouse=True)
+def _default_locale() -> Iterator[None]:
+    """Each test starts in the default locale (zh-CN) and leaves it so: a CLI callback or a
+    test that binds another locale must not leak it into the tests after it."""
+    from sgz_runtime import i18n
+
+    token = i18n.bind_locale(i18n.DEFAULT_LOCALE)
+    yield
+    i18n.unbind_locale(token)

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from sgz_cli import hr
 
@@ -63,21 +62,24 @@ def test_renewals_xlsx_has_chinese_headers_and_every_reason(tmp_path: Path) -> N
     )  # fmt: skip
 
 
-def test_the_help_of_login_accounts_finance_and_hr_is_chinese_by_default(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Help is rendered when the commands are defined: in the test process, the default zh-CN.
-    from typer.testing import CliRunner
-
-    monkeypatch.setenv("COLUMNS", "300")  # rich cuts help short (…) to fit a narrow terminal
-
-    from sgz_cli.main import app
+def test_the_help_of_login_accounts_finance_and_hr_is_chinese_by_default() -> None:
+    # Help is rendered when the commands are defined, so each is read from a fresh process
+    # on a wide terminal (rich cuts help short to fit a narrow one).
+    import os
+    import subprocess
+    import sys
 
     def help_of(*args: str) -> str:
-        found = CliRunner().invoke(app, [*args, "--help"], terminal_width=300)
-        assert found.exit_code == 0, found.output
-        # Rich wraps help to the terminal it finds; compare the text without its frame.
-        return re.sub(r"[\s│]+", "", found.output)
+        env = {k: v for k, v in os.environ.items() if k != "SGZ_LANG"}
+        found = subprocess.run(
+            [sys.executable, "-m", "sgz_cli", *args, "--help"],
+            capture_output=True,
+            text=True,
+            env={**env, "COLUMNS": "300"},
+        )
+        assert found.returncode == 0, found.stderr
+        # Compare the text without the frame rich draws around it.
+        return re.sub(r"[\s│]+", "", found.stdout)
 
     top = help_of()
     assert "登录网关，并保存会话供其他sgz命令使用。" in top
