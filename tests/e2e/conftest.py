@@ -159,7 +159,8 @@ def stack_env() -> Iterator[dict[str, str]]:
     made: list[str] = []
     if BACKEND == "postgres":
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            for service in SERVICES:
+            # Each service's database, and the gateway's own (accounts).
+            for service in [*SERVICES, "gateway"]:
                 name = f"sgz_e2e_{service}_{uuid.uuid4().hex[:10]}"
                 conn.execute(f'CREATE DATABASE "{name}"')
                 made.append(name)
