@@ -182,7 +182,9 @@ def stack(
 
 
 @pytest.fixture(scope="module")
-def login_as(stack: RunningStack) -> Iterator[Callable[[str, str], httpx.Client]]:
+def login_as(
+    stack: RunningStack, stack_env: dict[str, str]
+) -> Iterator[Callable[[str, str], httpx.Client]]:
     """`login_as(role, scope)`: an HTTP client of the stack that sends the bearer token of an
     account with that role and scope (`towns/{t}`, `towns/{t}/villages/{v}`, `workers/{w}`,
     "" for the city), made on first use by a first admin bootstrapped in the stack's data dir.
@@ -192,11 +194,24 @@ def login_as(stack: RunningStack) -> Iterator[Callable[[str, str], httpx.Client]
     from sgz_runtime.config import Settings
 
     password = "e2e-" + uuid.uuid4().hex
-    accounts = open_accounts(Settings(data_dir=stack.data_dir))
+    # The stack's gateway database: gateway.db in its data dir, or its PostgreSQL database.
+    url_key = "GATEWAY_DATABASE_URL"
+    before = os.environ.get(url_key)
+    if url_key in stack_env:
+        os.environ[url_key] = stack_env[url_key]
     try:
-        accounts.bootstrap(Bootstrap(username="e2e.admin", display_name="e2e", password=password))
+        accounts = open_accounts(Settings(data_dir=stack.data_dir))
+        try:
+            accounts.bootstrap(
+                Bootstrap(username="e2e.admin", display_name="e2e", password=password)
+            )
+        finally:
+            accounts.store.engine.dispose()
     finally:
-        accounts.store.engine.dispose()
+        if before is None:
+            os.environ.pop(url_key, None)
+        else:
+            os.environ[url_key] = before
     opened: list[httpx.Client] = []
     made: dict[tuple[str, str], str] = {}
 
